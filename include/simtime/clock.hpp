@@ -1,0 +1,102 @@
+// Clocks: where a loop's time comes from.
+//
+// simtime time is integer nanoseconds end to end: `Duration` is a signed 64-bit count of
+// nanoseconds and `TimePoint` counts them from the clock's zero. A loop reads its clock
+// through one small interface, and only the loop's idle step (nothing runnable) cares which
+// clock it has:
+//
+//   * `VirtualClock` starts at zero and never moves on its own; when nothing is runnable the
+//     loop jumps it straight to the next deadline, so no wall-clock time is ever spent
+//     waiting. Its time stays readable after `run` returns.
+//   * `RealClock` reads `std::chrono::steady_clock` (zero is the moment it was constructed)
+//     and the idle step really waits, without spinning, until the next deadline.
+//
+// Clocks are ordinary objects owned by the caller; a loop holds a reference to its clock for
+// as long as it runs. A clock serves one loop at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace simtime {
+
+/// Signed 64-bit nanoseconds: the only duration type simtime computes with.
+using Duration = std::chrono::nanoseconds;
+
+class Clock;
+
+/// A point on a loop's clock: exact nanoseconds since the clock's zero.
+using TimePoint = std::chrono::time_point<Clock, Duration>;
+
+/// The interface between a loop and its time source.
+class Clock {
+ public:
+  // What std::chrono needs to use Clock as the epoch of TimePoint.
+  using duration = Duration;
+  using rep = Duration::rep;
+  using period = Duration::period;
+  using time_point = TimePoint;
+  static constexpr bool is_steady = true;
+
+  Clock() = default;
+  Clock(const Clock&) = delete;
+  Clock& operator=(const Clock&) = delete;
+  virtual ~Clock() = default;
+
+  /// The current time. Never decreases.
+  [[nodiscard]] virtual TimePoint now() const = 0;
+
+  /// Called by the loop when nothing is runnable and `deadline` is the earliest armed timer:
+  /// returns once `now() >= deadline`. The virtual clock jumps; the real clock waits.
+  virtual void wait_until(TimePoint deadline) = 0;
+
+  /// True for clocks whose time moves only when the loop advances it.
+  [[nodiscard]] virtual bool is_virtual() const noexcept = 0;
+};
+
+/// Simulated time: starts at zero and jumps to the next deadline whenever the loop is idle.
+class VirtualClock final : public Clock {
+ public:
+  VirtualClock() = default;
+
+  [[nodiscard]] TimePoint now() const override { return now_; }
+  void wait_until(TimePoint deadline) override;
+  [[nodiscard]] bool is_virtual() const noexcept override { return true; }
+
+  /// Moves time forward to `when`, as the loop does when idle. Throws
+  /// `std::invalid_argument` if `when` is earlier than `now()`: time never goes backwards.
+  void advance_to(TimePoint when);
+
+  /// Moves time forward by `delta` (>= 0). Throws `std::invalid_argument` on a negative
+  /// delta or one that overflows the clock.
+  void advance(Duration delta);
+
+ private:
+  TimePoint now_{};
+};
+
+/// Wall-clock time from `std::chrono::steady_clock`, measured from construction.
+class RealClock final : public Clock {
+ public:
+  RealClock();
+
+  [[nodiscard]] TimePoint now() const override;
+  void wait_until(TimePoint deadline) override;
+  [[nodiscard]] bool is_virtual() const noexcept override { return false; }
+
+ private:
+  std::chrono::steady_clock::time_point zero_;
+};
+
+/// "5s", "1500ms", "250us", "7ns": the largest unit that represents `d` exactly.
+[[nodiscard]] std::string format_duration(Duration d);
+
+/// A time point printed as its offset from the clock's zero, e.g. "10s".
+[[nodiscard]] std::string format_time(TimePoint t);
+
+/// Lets GoogleTest and iostreams print time points readably.
+std::ostream& operator<<(std::ostream& out, TimePoint t);
+
+}  // namespace simtime

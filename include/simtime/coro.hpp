@@ -1,0 +1,182 @@
+// Coro<T>: a lazy coroutine, simtime's `async def`.
+//
+// Calling a `Coro<T>` function creates its frame and runs nothing (rule 1); the body starts
+// when the Coro is awaited or handed to `create_task`. `T` may be void, a reference, or a
+// move-only type; an exception escaping the body is rethrown to the awaiter.
+//
+// Ownership: the Coro object owns its frame until it is awaited to completion (the frame is
+// freed with the Coro) or moved into `create_task` (the task then owns it). A Coro can be
+// awaited once.
+//
+// Lifetime: the frame keeps the coroutine's parameters, so take them by value. A capturing
+// lambda coroutine dies with the lambda: `create_task([&]() -> Coro<> {...}())` dangles; pass
+// what the body needs as parameters instead.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+#include "simtime/detail/task_state.hpp"
+#include "simtime/errors.hpp"
+
+namespace simtime {
+
+namespace detail {
+template <class T>
+class Promise;
+struct CoroAccess;
+void* allocate_frame(std::size_t size);
+void free_frame(void* frame, std::size_t size) noexcept;
+}  // namespace detail
+
+/// A lazy coroutine returning T. Awaiting it runs it to completion inside the awaiting task.
+/// Throws: whatever the body throws. Cancellation: the awaiting task's cancellation is
+/// delivered at the body's own suspension points.
+template <class T = void>
+class [[nodiscard]] Coro {
+ public:
+  using promise_type = detail::Promise<T>;
+  using value_type = T;
+
+  Coro(Coro&& other) noexcept : frame_(std::exchange(other.frame_, nullptr)) {}
+  Coro& operator=(Coro&& other) noexcept {
+    if (this != &other) {
+      destroy();
+      frame_ = std::exchange(other.frame_, nullptr);
+    }
+    return *this;
+  }
+  Coro(const Coro&) = delete;
+  Coro& operator=(const Coro&) = delete;
+  ~Coro() { destroy(); }
+
+  /// False once the Coro was moved from or handed to a task.
+  [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(frame_); }
+
+  auto operator co_await() && { return Awaiter{checked_frame()}; }
+  auto operator co_await() & { return Awaiter{checked_frame()}; }
+
+ private:
+  friend class detail::Promise<T>;
+  friend struct detail::CoroAccess;
+
+  using Handle = std::coroutine_handle<promise_type>;
+  explicit Coro(Handle frame) noexcept : frame_(frame) {}
+
+  struct Awaiter {
+    Handle frame;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> awaiting) noexcept {
+      frame.promise().continuation = awaiting;
+      detail::resume_next(frame);
+    }
+    decltype(auto) await_resume() { return frame.promise().take_result(); }
+  };
+
+  Handle checked_frame() const {
+    if (!frame_) throw InvalidStateError("Coro: awaiting an empty Coro (moved from or made a task)");
+    if (frame_.done()) throw InvalidStateError("Coro: awaiting a Coro that already completed");
+    return frame_;
+  }
+  Handle release() noexcept { return std::exchange(frame_, nullptr); }
+  void destroy() noexcept {
+    if (frame_) std::exchange(frame_, nullptr).destroy();
+  }
+
+  Handle frame_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Implementation details
+// ---------------------------------------------------------------------------------------
+namespace detail {
+
+// Lets the task machinery take a frame out of its Coro.
+struct CoroAccess {
+  template <class T>
+  static auto release(Coro<T>& coro) noexcept {
+    return coro.release();
+  }
+};
+
+struct FinalAwaiter {
+  bool await_ready() const noexcept { return false; }
+  // A nested Coro hands control back to its awaiter through the trampoline; a task's
+  // outermost frame just stops, and the loop sees the frame done.
+  template <class P>
+  void await_suspend(std::coroutine_handle<P> self) const noexcept {
+    if (auto next = self.promise().continuation) resume_next(next);
+  }
+  void await_resume() const noexcept {}
+};
+
+class PromiseBase : public TaskState {
+ public:
+  static void* operator new(std::size_t size) { return allocate_frame(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept { free_frame(frame, size); }
+
+  std::suspend_always initial_suspend() const noexcept { return {}; }
+  FinalAwaiter final_suspend() const noexcept { return {}; }
+  void unhandled_exception() noexcept { store_exception(); }
+};
+
+template <class T>
+class Promise final : public PromiseBase {
+ public:
+  Coro<T> get_return_object() noexcept {
+    return Coro<T>(std::coroutine_handle<Promise>::from_promise(*this));
+  }
+  template <class U>
+    requires std::is_convertible_v<U&&, T>
+  void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
+    value_.emplace(std::forward<U>(value));
+  }
+  /// For a nested Coro: the value, moved out, or the body's exception.
+  T take_result() {
+    rethrow_if_failed();
+    return std::move(*value_);
+  }
+  /// For a task: the stored value, shared by every awaiter.
+  T& stored_result() {
+    rethrow_if_failed();
+    return *value_;
+  }
+
+ private:
+  std::optional<T> value_;
+};
+
+template <class T>
+class Promise<T&> final : public PromiseBase {
+ public:
+  Coro<T&> get_return_object() noexcept {
+    return Coro<T&>(std::coroutine_handle<Promise>::from_promise(*this));
+  }
+  void return_value(T& value) noexcept { value_ = std::addressof(value); }
+  T& take_result() {
+    rethrow_if_failed();
+    return *value_;
+  }
+  T& stored_result() { return take_result(); }
+
+ private:
+  T* value_ = nullptr;
+};
+
+template <>
+class Promise<void> final : public PromiseBase {
+ public:
+  Coro<void> get_return_object() noexcept {
+    return Coro<void>(std::coroutine_handle<Promise>::from_promise(*this));
+  }
+  void return_void() const noexcept {}
+  void take_result() { rethrow_if_failed(); }
+  void stored_result() { rethrow_if_failed(); }
+};
+
+}  // namespace detail
+}  // namespace simtime

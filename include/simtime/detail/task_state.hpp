@@ -1,0 +1,150 @@
+// The non-template core of a task, shared by every coroutine frame.
+//
+// Every `Coro<T>` promise derives from TaskState, so the coroutine handed to `create_task`
+// becomes a task in place: one allocation per task, no wrapper frame. For a nested Coro (one
+// awaited by another coroutine) only `continuation` is used.
+//
+// Ownership of a task's frame: `refs` counts the loop (one reference from creation until the
+// task finishes) and every `Task<T>` handle. When it drops to zero the frame is destroyed.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <source_location>
+#include <string>
+
+namespace simtime {
+class Loop;
+}
+
+namespace simtime::detail {
+
+struct TaskState;
+struct TimerNode;
+struct LoopAccess;
+
+/// What a suspended task waits on. The loop asks it to give up the wait when the task is
+/// cancelled, and to describe itself when diagnosing a deadlock.
+class Blocker {
+ public:
+  /// Gives up the wait because `waiter` was cancelled. Returns true if the cancellation was
+  /// handed on to something that will wake `waiter` later (an awaited task); returns false
+  /// after scheduling `waiter` itself, which then resumes with CancelledError.
+  virtual bool cancel_wait(TaskState& waiter) = 0;
+  /// Appends what is waited on, e.g. "sleep until 10s" or "task 'Task-3'".
+  virtual void describe(std::string& out) const = 0;
+
+ protected:
+  Blocker() = default;
+  Blocker(const Blocker&) = default;
+  Blocker& operator=(const Blocker&) = default;
+  ~Blocker() = default;
+};
+
+/// An intrusive node in a task's list of completion callbacks; it lives in the awaiter that
+/// waits, so registering costs no allocation. Callbacks run in registration order.
+struct CompletionWaiter {
+  CompletionWaiter* prev = nullptr;
+  CompletionWaiter* next = nullptr;
+  TaskState* target = nullptr;  // the task whose list holds this node; null when unlinked
+  void (*on_done)(CompletionWaiter& self, TaskState& finished) = nullptr;
+
+  CompletionWaiter() = default;
+  CompletionWaiter(const CompletionWaiter&) = delete;
+  CompletionWaiter& operator=(const CompletionWaiter&) = delete;
+  // A frame destroyed while waiting (loop teardown) must not leave a dangling node behind.
+  ~CompletionWaiter() { unlink(); }
+
+  void link(TaskState& task, void (*callback)(CompletionWaiter&, TaskState&)) noexcept;
+  void unlink() noexcept;
+};
+
+enum class TaskPhase : std::uint8_t { nested, pending, running, done };
+
+struct TaskState {
+  // -- used by every frame --
+  std::coroutine_handle<> continuation;  // who resumes when a nested Coro finishes
+  std::exception_ptr exception;
+
+  // -- used when the frame is a task --
+  TaskState* next_runnable = nullptr;  // intrusive runnable queue
+  TaskState* live_prev = nullptr;      // the loop's list of the task frames it knows
+  TaskState* live_next = nullptr;
+  std::coroutine_handle<> frame;         // the task's own (outermost) frame
+  std::coroutine_handle<> resume_point;  // the innermost frame, where it is suspended
+  Blocker* blocked_on = nullptr;         // what it waits on; null while runnable
+  CompletionWaiter* waiters_head = nullptr;
+  CompletionWaiter* waiters_tail = nullptr;
+  Loop* loop = nullptr;  // null once the loop that ran it has closed
+  std::string* custom_name = nullptr;
+  std::source_location created_at;
+  std::uint64_t number = 0;  // Task-N
+  std::uint32_t refs = 0;
+  TaskPhase phase = TaskPhase::nested;
+  bool started = false;
+  bool must_cancel = false;  // throw CancelledError at the next resumption
+  bool cancelled = false;    // finished because CancelledError escaped
+  bool exception_retrieved = false;
+  bool handing_on_cancel = false;  // breaks cycles of tasks awaiting each other
+
+  TaskState() = default;
+  TaskState(const TaskState&) = delete;
+  TaskState& operator=(const TaskState&) = delete;
+  ~TaskState();
+
+  [[nodiscard]] bool done() const noexcept { return phase == TaskPhase::done; }
+  [[nodiscard]] std::string name() const;
+
+  /// asyncio's Task.cancel(): false if already done.
+  bool cancel();
+  /// Stores the exception escaping the coroutine body; notes whether it is a cancellation.
+  void store_exception() noexcept;
+  /// Rethrows the stored exception, if any, marking it retrieved.
+  void rethrow_if_failed();
+  /// Throws CancelledError if a cancellation is pending for this task, consuming it.
+  void throw_if_cancel_requested();
+
+  void add_ref() noexcept { ++refs; }
+  /// Drops one reference; destroys the frame when none is left.
+  void release() noexcept;
+};
+
+/// Per-thread state of the running loop: which loop, which task it is stepping, and the
+/// frame to resume next (the trampoline slot, see `resume_next`).
+struct ThreadContext {
+  Loop* loop = nullptr;
+  TaskState* task = nullptr;
+  std::coroutine_handle<> next;
+};
+inline thread_local ThreadContext this_thread;
+
+/// Coroutine-to-coroutine transfers (starting a nested Coro, returning to the awaiter) go
+/// through the loop's trampoline instead of symmetric transfer: the suspending frame stores
+/// the handle here and returns, and the loop resumes it. g++ turns symmetric transfer into a
+/// tail call only when optimising, so this keeps the stack flat at -O0 too.
+inline void resume_next(std::coroutine_handle<> handle) noexcept { this_thread.next = handle; }
+
+/// The task the running loop is stepping. Throws std::runtime_error naming `caller` when
+/// called outside a running loop.
+TaskState& current_task(const char* caller);
+/// The running loop. Throws std::runtime_error naming `caller` when there is none.
+Loop& running_loop(const char* caller);
+
+/// Makes the current task wait on `blocker`: it resumes at `handle` once something schedules
+/// it. Returns the task.
+TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noexcept;
+
+/// Puts `task` at the back of its loop's runnable queue.
+void schedule(TaskState& task) noexcept;
+
+/// Arms `node` on the loop of `node.task`; it fires at `node.deadline`.
+void arm_timer(TimerNode& node);
+/// Removes `node` from its loop's timers if it is armed.
+void disarm_timer(TimerNode& node) noexcept;
+
+/// Registers a coroutine frame as a new task on the running loop; it starts on a later turn.
+void start_task(TaskState& task, std::coroutine_handle<> frame, std::string name,
+                std::source_location where, const char* caller);
+
+}  // namespace simtime::detail

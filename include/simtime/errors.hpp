@@ -1,0 +1,40 @@
+// The exceptions simtime throws, named as in asyncio.
+//
+// Each derives from the standard exception a C++ user would catch for that kind of failure,
+// and each message says what was wrong and with which values.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace simtime {
+
+/// Thrown into a task at its suspension point by `Task::cancel()` (asyncio.CancelledError).
+/// A task may catch it and carry on; a task it escapes from ends up cancelled.
+class CancelledError : public std::runtime_error {
+ public:
+  CancelledError();
+  explicit CancelledError(const std::string& message);
+};
+
+/// A time limit (`wait_for`, `timeout`) expired (asyncio.TimeoutError).
+class TimeoutError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Nothing can ever run again but the main coroutine has not finished. The message names
+/// every blocked task, where it was created, what it waits on, and the loop's time.
+class DeadlockError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// An operation was asked of a task (or other object) in a state that does not allow it,
+/// e.g. `result()` of a task that has not finished (asyncio.InvalidStateError).
+class InvalidStateError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+}  // namespace simtime

@@ -1,0 +1,142 @@
+// The event loop and `run`, simtime's asyncio.run.
+//
+// A loop runs in turns, as asyncio's does (rule 13): a turn first moves every timer whose
+// deadline has been reached onto the runnable queue (deadline order, then arm order), then
+// steps the tasks that were runnable when the turn began; a task made runnable during a turn
+// runs in the next one. When nothing is runnable the loop asks its clock to wait until the
+// earliest deadline: the virtual clock jumps there at once, the real clock sleeps (rule 4).
+// When nothing is runnable and no timer is armed but the main coroutine has not finished,
+// nothing can ever run again and `run` throws DeadlockError (rule 11).
+//
+// `run(main)` makes `main` a task ("Task-1"), runs the loop until it finishes, then cancels
+// every task still pending and runs them until they finish cancelling (rule 10), and returns
+// main's value or rethrows its exception.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <utility>
+
+#include "simtime/clock.hpp"
+#include "simtime/coro.hpp"
+#include "simtime/detail/task_state.hpp"
+#include "simtime/detail/timer_queue.hpp"
+#include "simtime/task.hpp"
+
+namespace simtime {
+
+/// What the loop knows about a task exception that nobody retrieved.
+struct UnretrievedException {
+  std::string task_name;
+  std::source_location created_at;
+  std::exception_ptr exception;
+};
+
+/// Receives unretrieved task exceptions (rule 17). Runs on the loop's thread.
+using ExceptionHandler = std::function<void(const UnretrievedException&)>;
+
+class Loop {
+ public:
+  /// A loop on `clock`, which must outlive it.
+  explicit Loop(Clock& clock);
+  /// Cancels nothing: tasks still suspended (only possible after a failed run) are
+  /// destroyed, their frames freed.
+  ~Loop();
+  Loop(const Loop&) = delete;
+  Loop& operator=(const Loop&) = delete;
+
+  /// Runs `main` as a task until it finishes, then cancels and finishes every other task
+  /// (rule 10). Returns main's value or rethrows its exception; throws DeadlockError when
+  /// nothing can ever run again (rule 11), std::runtime_error if a loop is already running
+  /// on this thread.
+  template <class T>
+  T run(Coro<T> main, std::source_location where = std::source_location::current());
+
+  /// The loop's clock time.
+  [[nodiscard]] TimePoint now() const { return virtual_clock_ ? virtual_clock_->now() : clock_->now(); }
+  [[nodiscard]] Clock& clock() const noexcept { return *clock_; }
+  /// The earliest armed deadline, if any timer is armed.
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept { return timers_.next_deadline(); }
+  /// How many timers are armed (sleeps in progress, time limits running).
+  [[nodiscard]] std::size_t pending_timer_count() const noexcept { return timers_.size(); }
+  /// How many tasks have been created and not yet finished.
+  [[nodiscard]] std::size_t unfinished_task_count() const noexcept { return unfinished_tasks_; }
+
+  /// Replaces the handler for unretrieved task exceptions; an empty one restores the
+  /// default, which prints the task's name, where it was created and the exception to stderr.
+  void set_exception_handler(ExceptionHandler handler);
+  static void default_exception_handler(const UnretrievedException& report);
+
+ private:
+  friend struct detail::LoopAccess;
+
+  detail::TaskState& begin_run(detail::TaskState& main, std::coroutine_handle<> frame,
+                               std::source_location where);
+  void run_main(detail::TaskState& main);
+  void run_turn();
+  void step(detail::TaskState& task);
+  void finish(detail::TaskState& task);
+  bool run_until_done_or_stuck(detail::TaskState* main);
+  void cancel_all_pending();
+  void destroy_unfinished();
+  void close();
+  [[nodiscard]] std::string describe_deadlock() const;
+  void report_unretrieved(detail::TaskState& task);
+
+  Clock* clock_;
+  VirtualClock* virtual_clock_;  // the same clock when virtual: read without a virtual call
+  detail::TimerQueue timers_;
+  detail::TaskState* runnable_head_ = nullptr;
+  detail::TaskState* runnable_tail_ = nullptr;
+  detail::TaskState* live_head_ = nullptr;  // every task frame this loop knows of
+  std::size_t unfinished_tasks_ = 0;
+  std::uint64_t next_task_number_ = 1;
+  ExceptionHandler exception_handler_;
+};
+
+/// Runs `main` on a fresh loop over `clock` and returns its value (asyncio.run).
+template <class T>
+T run(Coro<T> main, Clock& clock, std::source_location where = std::source_location::current()) {
+  Loop loop(clock);
+  return loop.run(std::move(main), where);
+}
+
+/// Runs `main` on a fresh loop over a fresh RealClock.
+template <class T>
+T run(Coro<T> main, std::source_location where = std::source_location::current()) {
+  RealClock clock;
+  return run(std::move(main), clock, where);
+}
+
+/// The running loop's clock time (asyncio's loop.time()). Throws std::runtime_error
+/// outside a running loop.
+[[nodiscard]] TimePoint now();
+
+/// The loop running on this thread (asyncio.get_running_loop()). Throws std::runtime_error
+/// if there is none.
+[[nodiscard]] Loop& get_running_loop();
+
+// ---------------------------------------------------------------------------------------
+// Implementation details
+// ---------------------------------------------------------------------------------------
+
+template <class T>
+T Loop::run(Coro<T> main, std::source_location where) {
+  auto frame = detail::CoroAccess::release(main);
+  if (!frame) throw std::invalid_argument("run: the main Coro is empty (moved from or already a task)");
+  begin_run(frame.promise(), frame, where);
+  Task<T> task = detail::TaskAccess::adopt(frame);
+  run_main(frame.promise());
+  if constexpr (std::is_void_v<T> || std::is_reference_v<T>) {
+    return task.result();
+  } else {
+    return T(std::move(task.result()));
+  }
+}
+
+}  // namespace simtime

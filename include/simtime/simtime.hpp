@@ -1,0 +1,10 @@
+// The whole public API of simtime: #include <simtime/simtime.hpp>.
+#pragma once
+
+#include "simtime/clock.hpp"     // IWYU pragma: export
+#include "simtime/coro.hpp"      // IWYU pragma: export
+#include "simtime/errors.hpp"    // IWYU pragma: export
+#include "simtime/gather.hpp"    // IWYU pragma: export
+#include "simtime/loop.hpp"      // IWYU pragma: export
+#include "simtime/sleep.hpp"     // IWYU pragma: export
+#include "simtime/task.hpp"      // IWYU pragma: export

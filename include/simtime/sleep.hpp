@@ -1,0 +1,103 @@
+// sleep and sleep_until: suspend the current task until the loop's clock reaches a time.
+//
+// Timers fire in deadline order, same deadlines in the order they were armed (rule 3).
+// `sleep(0)`, a negative duration, or a deadline not in the future yield instead: the task
+// goes to the back of the runnable queue and the clock does not move (rule 5, asyncio's
+// sleep(0)). The deadline is computed when the sleep is awaited, not when it is created.
+//
+// Durations are integer std::chrono durations; floating-point ones are refused at compile
+// time (convert with std::chrono::duration_cast). A duration or deadline past the clock's
+// range throws std::invalid_argument (rule 6); time never saturates silently.
+#pragma once
+
+#include <chrono>
+#include <coroutine>
+#include <ratio>
+#include <string>
+#include <type_traits>
+
+#include "simtime/clock.hpp"
+#include "simtime/detail/task_state.hpp"
+#include "simtime/detail/timer_queue.hpp"
+
+namespace simtime {
+
+namespace detail {
+class SleepAwaiter;
+template <class Rep, class Period>
+Duration checked_nanoseconds(std::chrono::duration<Rep, Period> d, const char* caller);
+}  // namespace detail
+
+/// Suspends the current task for `delay`.
+/// Throws: std::invalid_argument if now + delay overflows the clock; std::runtime_error
+/// outside a running loop. Cancellation: the timer is removed and CancelledError is thrown.
+template <class Rep, class Period>
+[[nodiscard]] detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay);
+
+/// Suspends the current task until the loop's clock reads `deadline` (yields if it already
+/// has). Throws and cancels as `sleep` does.
+[[nodiscard]] detail::SleepAwaiter sleep_until(TimePoint deadline);
+
+// ---------------------------------------------------------------------------------------
+// Implementation details
+// ---------------------------------------------------------------------------------------
+namespace detail {
+
+[[noreturn]] void throw_duration_overflow(const char* caller, std::string amount);
+
+template <class Rep, class Period>
+Duration checked_nanoseconds(std::chrono::duration<Rep, Period> d, const char* caller) {
+  static_assert(!std::chrono::treat_as_floating_point_v<Rep>,
+                "simtime time is integer nanoseconds: convert floating-point durations with "
+                "std::chrono::duration_cast");
+  using Source = std::chrono::duration<Rep, Period>;
+  if constexpr (std::ratio_less_equal_v<Period, std::nano>) {
+    return std::chrono::duration_cast<Duration>(d);  // a division: cannot overflow
+  } else {
+    // Compare in the coarser source unit, where the clock's limits are exact enough.
+    constexpr auto max = std::chrono::duration_cast<Source>(Duration::max());
+    constexpr auto min = std::chrono::duration_cast<Source>(Duration::min());
+    if (d > max || d < min) {
+      throw_duration_overflow(caller, std::to_string(d.count()) + " x " + std::to_string(Period::num) +
+                                          "/" + std::to_string(Period::den) + "s");
+    }
+    return std::chrono::duration_cast<Duration>(d);
+  }
+}
+
+class SleepAwaiter final : public Blocker {
+ public:
+  enum class Kind : unsigned char { delay, deadline };
+  SleepAwaiter(Kind kind, Duration delay, TimePoint deadline) noexcept
+      : kind_(kind), delay_(delay), deadline_(deadline) {}
+  SleepAwaiter(const SleepAwaiter&) = delete;
+  SleepAwaiter& operator=(const SleepAwaiter&) = delete;
+  ~SleepAwaiter();
+
+  bool await_ready();
+  void await_suspend(std::coroutine_handle<> awaiting);
+  void await_resume() const { timer_.task->throw_if_cancel_requested(); }
+
+  bool cancel_wait(TaskState& waiter) override;
+  void describe(std::string& out) const override;
+
+ private:
+  Kind kind_;
+  bool yields_ = false;
+  Duration delay_;
+  TimePoint deadline_;
+  TimerNode timer_;
+};
+
+}  // namespace detail
+
+template <class Rep, class Period>
+detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay) {
+  return {detail::SleepAwaiter::Kind::delay, detail::checked_nanoseconds(delay, "sleep"), TimePoint{}};
+}
+
+inline detail::SleepAwaiter sleep_until(TimePoint deadline) {
+  return {detail::SleepAwaiter::Kind::deadline, Duration{}, deadline};
+}
+
+}  // namespace simtime

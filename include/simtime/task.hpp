@@ -1,0 +1,188 @@
+// Task<T> and create_task: a coroutine scheduled on the running loop (asyncio.Task).
+//
+// `create_task(coro)` hands the coroutine to the running loop, which starts it on a later
+// turn, tasks in creation order (rule 2). The returned Task<T> is a cheap, copyable handle:
+// every copy refers to the same task, dropping a handle neither cancels nor destroys the task
+// (the loop keeps it until it finishes), and the finished task's result stays readable for as
+// long as a handle exists.
+//
+// Awaiting a task any number of times yields the same result or rethrows the same exception
+// (rule 7). Awaiting a finished task does not suspend (rule 14). An exception nobody
+// retrieved (by awaiting, `result()` or `exception()`) goes to the loop's exception handler
+// when the last handle is dropped or the loop closes (rule 17).
+#pragma once
+
+#include <concepts>
+#include <coroutine>
+#include <exception>
+#include <source_location>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "simtime/coro.hpp"
+#include "simtime/detail/task_state.hpp"
+#include "simtime/errors.hpp"
+
+namespace simtime {
+
+namespace detail {
+struct TaskAccess;
+}
+
+template <class T = void>
+class Task {
+ public:
+  using value_type = T;
+
+  /// An empty handle; every operation but assignment and `valid()` throws InvalidStateError.
+  Task() noexcept = default;
+  Task(const Task& other) noexcept : frame_(other.frame_) {
+    if (frame_) state().add_ref();
+  }
+  Task(Task&& other) noexcept : frame_(std::exchange(other.frame_, nullptr)) {}
+  Task& operator=(Task other) noexcept {
+    std::swap(frame_, other.frame_);
+    return *this;
+  }
+  ~Task() {
+    if (frame_) frame_.promise().release();
+  }
+
+  [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(frame_); }
+  /// True once the task finished: returned, threw, or was cancelled.
+  [[nodiscard]] bool done() const { return checked().done(); }
+  /// True if the task finished because CancelledError escaped it.
+  [[nodiscard]] bool cancelled() const { return checked().cancelled; }
+  /// Requests cancellation (rule 9): the task's current or next suspension point throws
+  /// CancelledError, and what it awaits is cancelled too (rule 15). Returns false if the
+  /// task already finished. A task cancelled before its first step never runs its body.
+  bool cancel() { return checked().cancel(); }
+  /// The name given to create_task, or "Task-N" (N counts tasks per loop from 1).
+  [[nodiscard]] std::string name() const { return checked().name(); }
+  /// Where create_task was called.
+  [[nodiscard]] std::source_location created_at() const { return checked().created_at; }
+
+  /// The task's result. Throws InvalidStateError if it has not finished, CancelledError if
+  /// it was cancelled, or the exception that escaped it.
+  decltype(auto) result() const {
+    require_done("result");
+    return frame_.promise().stored_result();
+  }
+  /// The exception that escaped the task, or null. Throws InvalidStateError if it has not
+  /// finished and CancelledError if it was cancelled.
+  [[nodiscard]] std::exception_ptr exception() const {
+    auto& task = require_done("exception");
+    if (task.cancelled) std::rethrow_exception(task.exception);
+    task.exception_retrieved = true;
+    return task.exception;
+  }
+
+  /// Waits for the task; yields a reference to its stored result (void for Task<void>).
+  /// Throws: the task's exception; CancelledError if it was cancelled.
+  /// Cancellation: cancelling the awaiting task cancels this task too (rule 15).
+  auto operator co_await() const& { return Awaiter<false>(checked()); }
+  /// As above, but yields the result by value: copied if T is copyable, else moved out.
+  auto operator co_await() const&& { return Awaiter<true>(checked()); }
+
+  friend bool operator==(const Task& a, const Task& b) noexcept { return a.frame_ == b.frame_; }
+
+ private:
+  friend struct detail::TaskAccess;
+  using Handle = std::coroutine_handle<detail::Promise<T>>;
+
+  explicit Task(Handle frame) noexcept : frame_(frame) { state().add_ref(); }
+
+  detail::TaskState& state() const noexcept { return frame_.promise(); }
+  detail::TaskState& checked() const {
+    if (!frame_) throw InvalidStateError("Task: operation on an empty Task handle");
+    return state();
+  }
+  detail::TaskState& require_done(const char* what) const;
+
+  template <bool ByValue>
+  struct Awaiter;
+
+  Handle frame_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Implementation details
+// ---------------------------------------------------------------------------------------
+namespace detail {
+
+std::string task_state_error(const TaskState& task, const char* what);
+
+struct TaskAccess {
+  template <class T>
+  static Task<T> adopt(std::coroutine_handle<Promise<T>> frame) noexcept {
+    return Task<T>(frame);
+  }
+  template <class T>
+  static TaskState& state(const Task<T>& task) {
+    return task.checked();
+  }
+};
+
+/// Waits for a task's completion as its CompletionWaiter; blocks the awaiting task on it.
+class TaskAwaiterBase : public Blocker, public CompletionWaiter {
+ public:
+  explicit TaskAwaiterBase(TaskState& target) noexcept : target_(&target) {}
+  bool await_ready() const noexcept { return target_->done(); }
+  void await_suspend(std::coroutine_handle<> awaiting);
+  bool cancel_wait(TaskState& waiter) override;
+  void describe(std::string& out) const override;
+
+ protected:
+  // Delivers a cancellation that arrived while suspended, then hands over the result.
+  void after_resume() const {
+    if (waiter_ != nullptr) waiter_->throw_if_cancel_requested();
+    target_->exception_retrieved = true;
+  }
+  TaskState* target_;
+  TaskState* waiter_ = nullptr;
+};
+
+template <class T>
+concept copyable_result = std::is_void_v<T> || std::is_reference_v<T> || std::copy_constructible<T>;
+
+}  // namespace detail
+
+template <class T>
+detail::TaskState& Task<T>::require_done(const char* what) const {
+  auto& task = checked();
+  if (!task.done()) throw InvalidStateError(detail::task_state_error(task, what));
+  return task;
+}
+
+template <class T>
+template <bool ByValue>
+struct Task<T>::Awaiter : detail::TaskAwaiterBase {
+  using detail::TaskAwaiterBase::TaskAwaiterBase;
+  decltype(auto) await_resume() const {
+    after_resume();
+    auto& promise = static_cast<detail::Promise<T>&>(*target_);
+    if constexpr (!ByValue || std::is_void_v<T> || std::is_reference_v<T>) {
+      return promise.stored_result();
+    } else if constexpr (std::copy_constructible<T>) {
+      return T(promise.stored_result());
+    } else {
+      return T(std::move(promise.stored_result()));
+    }
+  }
+};
+
+/// Schedules `coro` on the running loop as a task that starts on a later turn (rule 2).
+/// `name` is for diagnostics; without one the task is called "Task-N".
+/// Throws std::runtime_error outside a running loop, std::invalid_argument for an empty Coro.
+template <class T>
+Task<T> create_task(Coro<T> coro, std::string name = {},
+                    std::source_location where = std::source_location::current()) {
+  detail::running_loop("create_task");
+  auto frame = detail::CoroAccess::release(coro);
+  if (!frame) throw std::invalid_argument("create_task: the Coro is empty (moved from or already a task)");
+  detail::start_task(frame.promise(), frame, std::move(name), where, "create_task");
+  return detail::TaskAccess::adopt(frame);
+}
+
+}  // namespace simtime

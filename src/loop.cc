@@ -1,0 +1,310 @@
+#include "simtime/loop.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <vector>
+
+#include "simtime/errors.hpp"
+
+namespace simtime {
+namespace detail {
+
+// The loop's internals, reached by the awaiters' non-template code in this file.
+struct LoopAccess {
+  static void schedule(Loop& loop, TaskState& task) noexcept {
+    task.blocked_on = nullptr;
+    task.next_runnable = nullptr;
+    if (loop.runnable_tail_ != nullptr) {
+      loop.runnable_tail_->next_runnable = &task;
+    } else {
+      loop.runnable_head_ = &task;
+    }
+    loop.runnable_tail_ = &task;
+  }
+
+  static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string name,
+                            std::source_location where) {
+    if (!name.empty()) task.custom_name = new std::string(std::move(name));
+    task.frame = frame;
+    task.resume_point = frame;
+    task.loop = &loop;
+    task.number = loop.next_task_number_++;
+    task.created_at = where;
+    task.refs = 1;  // the loop's, until the task finishes
+    task.phase = TaskPhase::pending;
+    task.live_next = loop.live_head_;
+    if (loop.live_head_ != nullptr) loop.live_head_->live_prev = &task;
+    loop.live_head_ = &task;
+    ++loop.unfinished_tasks_;
+    schedule(loop, task);
+  }
+
+  static void forget(Loop& loop, TaskState& task) noexcept {
+    (task.live_prev != nullptr ? task.live_prev->live_next : loop.live_head_) = task.live_next;
+    if (task.live_next != nullptr) task.live_next->live_prev = task.live_prev;
+    task.live_prev = task.live_next = nullptr;
+    task.loop = nullptr;
+  }
+
+  static TimerQueue& timers(Loop& loop) noexcept { return loop.timers_; }
+  static void report_unretrieved(Loop& loop, TaskState& task) { loop.report_unretrieved(task); }
+};
+
+TaskState& current_task(const char* caller) {
+  if (this_thread.task == nullptr) {
+    throw std::runtime_error(
+        fmt::format("{}: no running task (call it from a coroutine run by simtime::run)", caller));
+  }
+  return *this_thread.task;
+}
+
+Loop& running_loop(const char* caller) {
+  if (this_thread.loop == nullptr) {
+    throw std::runtime_error(
+        fmt::format("{}: no running event loop (call it from a coroutine run by simtime::run)", caller));
+  }
+  return *this_thread.loop;
+}
+
+TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noexcept {
+  TaskState& task = *this_thread.task;
+  task.resume_point = handle;
+  task.blocked_on = blocker;
+  return task;
+}
+
+void schedule(TaskState& task) noexcept { LoopAccess::schedule(*task.loop, task); }
+
+void arm_timer(TimerNode& node) { LoopAccess::timers(*node.task->loop).push(node); }
+
+void disarm_timer(TimerNode& node) noexcept {
+  if (node.armed() && node.task->loop != nullptr) LoopAccess::timers(*node.task->loop).remove(node);
+}
+
+void start_task(TaskState& task, std::coroutine_handle<> frame, std::string name, std::source_location where,
+                const char* caller) {
+  LoopAccess::register_task(running_loop(caller), task, frame, std::move(name), where);
+}
+
+void TaskState::release() noexcept {
+  if (--refs != 0) return;
+  if (loop != nullptr) {
+    if (done() && exception && !exception_retrieved && !cancelled) LoopAccess::report_unretrieved(*loop, *this);
+    LoopAccess::forget(*loop, *this);
+  }
+  frame.destroy();
+}
+
+}  // namespace detail
+
+using detail::TaskPhase;
+using detail::TaskState;
+using detail::this_thread;
+
+Loop::Loop(Clock& clock) : clock_(&clock), virtual_clock_(dynamic_cast<VirtualClock*>(&clock)) {}
+
+Loop::~Loop() { close(); }
+
+void Loop::set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
+
+void Loop::default_exception_handler(const UnretrievedException& report) {
+  std::string what = "an exception not derived from std::exception";
+  try {
+    std::rethrow_exception(report.exception);
+  } catch (const std::exception& error) {
+    what = error.what();
+  } catch (...) {
+  }
+  fmt::print(stderr, "simtime: Task exception was never retrieved: task '{}' created at {}:{}: {}\n",
+             report.task_name, report.created_at.file_name(), report.created_at.line(), what);
+}
+
+void Loop::report_unretrieved(TaskState& task) {
+  task.exception_retrieved = true;
+  const UnretrievedException report{task.name(), task.created_at, task.exception};
+  try {
+    if (exception_handler_) {
+      exception_handler_(report);
+    } else {
+      default_exception_handler(report);
+    }
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "simtime: the exception handler threw while reporting task '{}': {}\n", report.task_name,
+               error.what());
+  } catch (...) {
+    fmt::print(stderr, "simtime: the exception handler threw while reporting task '{}'\n", report.task_name);
+  }
+}
+
+TaskState& Loop::begin_run(TaskState& main, std::coroutine_handle<> frame, std::source_location where) {
+  if (this_thread.loop != nullptr) {
+    frame.destroy();
+    throw std::runtime_error("run: a loop is already running on this thread (simtime::run cannot be nested)");
+  }
+  this_thread.loop = this;
+  detail::LoopAccess::register_task(*this, main, frame, {}, where);
+  return main;
+}
+
+void Loop::run_main(TaskState& main) {
+  struct LeaveThread {
+    ~LeaveThread() { this_thread = {}; }
+  } leave;
+  std::string deadlock;
+  if (!run_until_done_or_stuck(&main)) deadlock = describe_deadlock();
+  // asyncio.run: whatever is still pending is cancelled and allowed to finish cancelling.
+  cancel_all_pending();
+  if (!run_until_done_or_stuck(nullptr)) {
+    // Some task swallowed the cancellation and blocked again: one more round, then the
+    // stragglers are destroyed so that nothing hangs.
+    cancel_all_pending();
+    run_until_done_or_stuck(nullptr);
+    destroy_unfinished();
+  }
+  if (!deadlock.empty()) throw DeadlockError(deadlock);
+}
+
+bool Loop::run_until_done_or_stuck(TaskState* main) {
+  while (main != nullptr ? !main->done() : unfinished_tasks_ > 0) {
+    if (runnable_head_ == nullptr) {
+      const auto deadline = timers_.next_deadline();
+      if (!deadline) return false;  // nothing can ever wake a task again
+      clock_->wait_until(*deadline);
+    }
+    run_turn();
+  }
+  return true;
+}
+
+void Loop::run_turn() {
+  const TimePoint current = now();
+  while (detail::TimerNode* timer = timers_.pop_due(current)) {
+    if (timer->on_fire != nullptr) {
+      timer->on_fire(*timer);
+    } else {
+      detail::LoopAccess::schedule(*this, *timer->task);
+    }
+  }
+  // Only the tasks runnable at the start of the turn run in it (rule 13).
+  TaskState* batch = std::exchange(runnable_head_, nullptr);
+  runnable_tail_ = nullptr;
+  while (batch != nullptr) {
+    TaskState& task = *batch;
+    batch = std::exchange(task.next_runnable, nullptr);
+    step(task);
+  }
+}
+
+void Loop::step(TaskState& task) {
+  if (task.phase == TaskPhase::pending) {
+    if (task.must_cancel) {  // cancelled before its first step: the body never runs
+      task.exception = std::make_exception_ptr(CancelledError());
+      task.cancelled = true;
+      finish(task);
+      return;
+    }
+    task.phase = TaskPhase::running;
+  }
+  this_thread.task = &task;
+  std::coroutine_handle<> next = task.resume_point;
+  do {
+    next.resume();
+    next = std::exchange(this_thread.next, nullptr);
+  } while (next);
+  this_thread.task = nullptr;
+
+  if (task.frame.done()) {
+    finish(task);
+  } else if (task.must_cancel && task.blocked_on != nullptr && task.blocked_on->cancel_wait(task)) {
+    // Cancelled while running (e.g. by itself): the wait it just began takes the
+    // cancellation, as asyncio's Task.__step does with _must_cancel.
+    task.must_cancel = false;
+  }
+}
+
+void Loop::finish(TaskState& task) {
+  task.phase = TaskPhase::done;
+  --unfinished_tasks_;
+  while (detail::CompletionWaiter* waiter = task.waiters_head) {
+    waiter->unlink();
+    waiter->on_done(*waiter, task);
+  }
+  task.release();  // the loop's reference
+}
+
+void Loop::cancel_all_pending() {
+  std::vector<TaskState*> pending;
+  for (TaskState* task = live_head_; task != nullptr; task = task->live_next) {
+    if (!task->done()) pending.push_back(task);
+  }
+  // Oldest first, so cancellations are delivered in creation order.
+  std::reverse(pending.begin(), pending.end());
+  for (TaskState* task : pending) task->cancel();
+}
+
+void Loop::destroy_unfinished() {
+  timers_.clear();
+  runnable_head_ = runnable_tail_ = nullptr;
+  std::vector<TaskState*> unfinished;
+  for (TaskState* task = live_head_; task != nullptr; task = task->live_next) {
+    if (!task->done()) unfinished.push_back(task);
+  }
+  // Pin every frame first: destroying one frame releases the handles it held on others.
+  for (TaskState* task : unfinished) {
+    task->add_ref();
+    detail::LoopAccess::forget(*this, *task);
+    // A handle that outlives this sees a task that was cancelled and can never run again.
+    task->phase = TaskPhase::done;
+    task->cancelled = true;
+    task->exception = std::make_exception_ptr(CancelledError("the loop closed before the task finished"));
+    task->exception_retrieved = true;
+    task->blocked_on = nullptr;
+    --task->refs;  // the loop's reference
+    --unfinished_tasks_;
+  }
+  for (TaskState* task : unfinished) task->release();
+}
+
+void Loop::close() {
+  destroy_unfinished();
+  // Finished tasks still held by handles: report what nobody retrieved, then let the
+  // handles own them alone.
+  std::vector<TaskState*> finished;
+  for (TaskState* task = live_head_; task != nullptr; task = task->live_next) finished.push_back(task);
+  std::reverse(finished.begin(), finished.end());
+  for (TaskState* task : finished) {
+    if (task->exception && !task->exception_retrieved && !task->cancelled) report_unretrieved(*task);
+    detail::LoopAccess::forget(*this, *task);
+  }
+}
+
+std::string Loop::describe_deadlock() const {
+  std::vector<const TaskState*> blocked;
+  for (const TaskState* task = live_head_; task != nullptr; task = task->live_next) {
+    if (!task->done()) blocked.push_back(task);
+  }
+  std::reverse(blocked.begin(), blocked.end());
+  std::string message =
+      fmt::format("deadlock at {}: no task can run, no timer is armed, and the main task has not finished; "
+                  "{} blocked task{}:",
+                  format_time(now()), blocked.size(), blocked.size() == 1 ? "" : "s");
+  for (const TaskState* task : blocked) {
+    fmt::format_to(std::back_inserter(message), "\n  task '{}' (created at {}:{}) waits on ", task->name(),
+                   task->created_at.file_name(), task->created_at.line());
+    if (task->blocked_on != nullptr) {
+      task->blocked_on->describe(message);
+    } else {
+      message += "an awaitable simtime does not know";
+    }
+  }
+  return message;
+}
+
+TimePoint now() { return detail::running_loop("now").now(); }
+
+Loop& get_running_loop() { return detail::running_loop("get_running_loop"); }
+
+}  // namespace simtime

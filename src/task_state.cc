@@ -1,0 +1,98 @@
+#include "simtime/detail/task_state.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+#include "simtime/errors.hpp"
+#include "simtime/task.hpp"
+
+namespace simtime::detail {
+
+void CompletionWaiter::link(TaskState& task, void (*callback)(CompletionWaiter&, TaskState&)) noexcept {
+  target = &task;
+  on_done = callback;
+  prev = task.waiters_tail;
+  next = nullptr;
+  if (prev != nullptr) {
+    prev->next = this;
+  } else {
+    task.waiters_head = this;
+  }
+  task.waiters_tail = this;
+}
+
+void CompletionWaiter::unlink() noexcept {
+  if (target == nullptr) return;
+  (prev != nullptr ? prev->next : target->waiters_head) = next;
+  (next != nullptr ? next->prev : target->waiters_tail) = prev;
+  prev = next = nullptr;
+  target = nullptr;
+}
+
+std::string TaskState::name() const {
+  if (custom_name != nullptr) return *custom_name;
+  return fmt::format("Task-{}", number);
+}
+
+bool TaskState::cancel() {
+  if (done()) return false;
+  // asyncio's Task.cancel: hand the cancellation to what the task awaits if that can take
+  // it (an awaited task, a gather); otherwise the task itself throws at its next resumption.
+  if (blocked_on != nullptr && !handing_on_cancel) {
+    handing_on_cancel = true;
+    const bool handed_on = blocked_on->cancel_wait(*this);
+    handing_on_cancel = false;
+    if (handed_on) return true;
+  }
+  must_cancel = true;
+  return true;
+}
+
+void TaskState::store_exception() noexcept {
+  exception = std::current_exception();
+  try {
+    throw;
+  } catch (const CancelledError&) {
+    cancelled = true;
+  } catch (...) {
+  }
+}
+
+void TaskState::rethrow_if_failed() {
+  if (exception) {
+    exception_retrieved = true;
+    std::rethrow_exception(exception);
+  }
+}
+
+void TaskState::throw_if_cancel_requested() {
+  if (must_cancel) {
+    must_cancel = false;
+    throw CancelledError();
+  }
+}
+
+TaskState::~TaskState() {
+  delete custom_name;
+  // Awaiters of a frame destroyed before it finished (loop teardown) must not keep pointing
+  // into it.
+  while (waiters_head != nullptr) waiters_head->unlink();
+}
+
+std::string task_state_error(const TaskState& task, const char* what) {
+  return fmt::format("Task::{}: task '{}' has not finished", what, task.name());
+}
+
+void TaskAwaiterBase::await_suspend(std::coroutine_handle<> awaiting) {
+  TaskState& me = current_task("co_await task");
+  if (&me == target_) throw std::invalid_argument(fmt::format("task '{}' cannot await itself", me.name()));
+  link(*target_, [](CompletionWaiter& node, TaskState&) { schedule(*static_cast<TaskAwaiterBase&>(node).waiter_); });
+  waiter_ = &suspend_current(awaiting, this);
+}
+
+bool TaskAwaiterBase::cancel_wait(TaskState&) { return target_->cancel(); }
+
+void TaskAwaiterBase::describe(std::string& out) const { fmt::format_to(std::back_inserter(out), "task '{}'", target_->name()); }
+
+}  // namespace simtime::detail

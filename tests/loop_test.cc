@@ -1,0 +1,218 @@
+#include "simtime/loop.hpp"
+
+#include <gmock/gmock.h>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <simtime/simtime.hpp>
+
+#include "tests/timeline.hpp"
+
+namespace simtime {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+Coro<int> answer_after(Duration delay) {
+  co_await sleep(delay);
+  co_return 42;
+}
+
+TEST(Run, ReturnsTheMainCoroutinesValue) {
+  VirtualClock clock;
+  EXPECT_EQ(run(answer_after(4s), clock), 42);
+  EXPECT_EQ(clock.now(), TimePoint{4s}) << "the virtual clock stays readable after run";
+}
+
+Coro<int> fail() {
+  co_await sleep(1s);
+  throw std::domain_error("main failed");
+}
+
+TEST(Run, RethrowsTheMainCoroutinesException) {
+  VirtualClock clock;
+  EXPECT_THROW(run(fail(), clock), std::domain_error);
+}
+
+Coro<> cleanup_on_cancel(test::Timeline& timeline) {
+  try {
+    co_await sleep(1h);
+  } catch (const CancelledError&) {
+    timeline.note("cancelled, cleaning up");
+  }
+  co_await sleep(3s);  // cleanup may take time of its own
+  timeline.note("cleanup done");
+}
+
+Coro<int> leave_tasks_pending(test::Timeline& timeline) {
+  create_task(cleanup_on_cancel(timeline));
+  create_task(cleanup_on_cancel(timeline));
+  co_await sleep(2s);
+  timeline.note("main done");
+  co_return 1;
+}
+
+TEST(Run, CancelsPendingTasksAndRunsThemUntilTheyFinish) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  EXPECT_EQ(run(leave_tasks_pending(timeline), clock), 1);
+  EXPECT_THAT(timeline.lines(), ElementsAre("2s main done", "2s cancelled, cleaning up", "2s cancelled, cleaning up",
+                                            "5s cleanup done", "5s cleanup done"));
+}
+
+Coro<> wait_on(Task<>* other) { co_await *other; }
+
+// Refuses cancellation, then waits on a task that waits on it: it can never finish.
+Coro<> stubborn(Task<>* self, test::LiveCounter held) {
+  try {
+    co_await sleep(1h);
+  } catch (const CancelledError&) {
+  }
+  auto partner = create_task(wait_on(self));
+  co_await partner;
+  (void)held;
+}
+
+Coro<> start_stubborn() {
+  Task<> task;
+  task = create_task(stubborn(&task, test::LiveCounter{}));
+  co_await sleep(1s);
+}
+
+TEST(Run, DestroysTasksThatRefuseToFinishAndFreesTheirFrames) {
+  test::LiveCounter::live = 0;
+  VirtualClock clock;
+  run(start_stubborn(), clock);
+  EXPECT_EQ(test::LiveCounter::live, 0);
+}
+
+struct Pair {
+  Task<> first;
+  Task<> second;
+};
+
+Coro<> wait_for_other(Task<>* other) {
+  co_await sleep(1s);
+  co_await *other;
+}
+
+Coro<> deadlocked_pair() {
+  Pair pair;
+  pair.first = create_task(wait_for_other(&pair.second), "first");
+  pair.second = create_task(wait_for_other(&pair.first), "second");
+  co_await pair.first;
+}
+
+TEST(Run, ThrowsDeadlockErrorNamingEveryBlockedTaskAndTheTime) {
+  VirtualClock clock;
+  try {
+    run(deadlocked_pair(), clock);
+    FAIL() << "no DeadlockError";
+  } catch (const DeadlockError& error) {
+    const std::string message = error.what();
+    EXPECT_THAT(message, HasSubstr("deadlock at 1s: no task can run, no timer is armed, and the main task has "
+                                   "not finished; 3 blocked tasks:"));
+    EXPECT_THAT(message, HasSubstr("task 'Task-1' (created at "));
+    EXPECT_THAT(message, HasSubstr(") waits on task 'first'"));
+    EXPECT_THAT(message, HasSubstr("task 'first' (created at tests/loop_test.cc:"));
+    EXPECT_THAT(message, HasSubstr(") waits on task 'second'"));
+    EXPECT_THAT(message, HasSubstr("task 'second' (created at tests/loop_test.cc:"));
+  }
+}
+
+Coro<> outer_run() {
+  VirtualClock inner_clock;
+  run(answer_after(1s), inner_clock);
+  co_return;
+}
+
+TEST(Run, CannotBeNested) {
+  VirtualClock clock;
+  try {
+    run(outer_run(), clock);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_STREQ(error.what(), "run: a loop is already running on this thread (simtime::run cannot be nested)");
+  }
+}
+
+TEST(Run, NowAndTheRunningLoopExistOnlyInsideRun) {
+  EXPECT_THROW((void)now(), std::runtime_error);
+  EXPECT_THROW((void)get_running_loop(), std::runtime_error);
+}
+
+Coro<std::vector<std::string>> introspect() {
+  auto& loop = get_running_loop();
+  std::vector<std::string> seen;
+  auto note = [&] {
+    const auto deadline = loop.next_deadline();
+    seen.push_back(fmt::format("{} timers, next {}, {} unfinished", loop.pending_timer_count(),
+                               deadline ? format_time(*deadline) : "none", loop.unfinished_task_count()));
+  };
+  note();
+  auto a = create_task(answer_after(3s));
+  auto b = create_task(answer_after(7s));
+  co_await sleep(1s);
+  note();
+  co_await a;
+  note();
+  co_await b;
+  note();
+  co_return seen;
+}
+
+TEST(Loop, ReportsItsTimersAndTasksForTests) {
+  VirtualClock clock;
+  EXPECT_THAT(run(introspect(), clock),
+              ElementsAre("0 timers, next none, 1 unfinished", "2 timers, next 3s, 3 unfinished",
+                          "1 timers, next 7s, 2 unfinished", "0 timers, next none, 1 unfinished"));
+}
+
+TEST(Loop, RunsAgainFromWhereItsClockStands) {
+  VirtualClock clock;
+  Loop loop(clock);
+  EXPECT_EQ(loop.run(answer_after(2s)), 42);
+  EXPECT_EQ(loop.run(answer_after(3s)), 42);
+  EXPECT_EQ(loop.now(), TimePoint{5s});
+}
+
+Coro<> yield_twice(test::Timeline& timeline, std::string name) {
+  co_await sleep(0s);
+  timeline.note(name + " step 2");
+  co_await sleep(0s);
+  timeline.note(name + " step 3");
+}
+
+Coro<> awaits_task(Task<> task, test::Timeline& timeline) {
+  co_await task;
+  timeline.note("awaiter woke");
+}
+
+Coro<> finishes_after_one_yield(test::Timeline& timeline) {
+  co_await sleep(0s);
+  timeline.note("awaited task finished");
+}
+
+Coro<> turn_order(test::Timeline& timeline) {
+  auto awaited = create_task(finishes_after_one_yield(timeline));
+  auto awaiter = create_task(awaits_task(awaited, timeline));
+  auto bystander = create_task(yield_twice(timeline, "bystander"));
+  co_await gather(awaited, awaiter, bystander);
+}
+
+TEST(Loop, ATaskWokenDuringATurnRunsInTheNextTurn) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  run(turn_order(timeline), clock);
+  EXPECT_THAT(timeline.lines(), ElementsAre("0s awaited task finished", "0s bystander step 2", "0s awaiter woke",
+                                            "0s bystander step 3"));
+}
+
+}  // namespace
+}  // namespace simtime

@@ -1,0 +1,370 @@
+#include "simtime/task.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <simtime/simtime.hpp>
+
+#include "tests/timeline.hpp"
+
+namespace simtime {
+namespace {
+
+using namespace std::chrono_literals;
+using ::testing::ElementsAre;
+
+Coro<> note(test::Timeline& timeline, std::string what) {
+  timeline.note(what);
+  co_return;
+}
+
+Coro<> create_three_and_note(test::Timeline& timeline) {
+  auto a = create_task(note(timeline, "a"));
+  auto b = create_task(note(timeline, "b"));
+  auto c = create_task(note(timeline, "c"));
+  timeline.note("created");
+  co_await gather(a, b, c);
+}
+
+TEST(Task, StartsOnALaterTurnInCreationOrder) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  run(create_three_and_note(timeline), clock);
+  EXPECT_THAT(timeline.lines(), ElementsAre("0s created", "0s a", "0s b", "0s c"));
+}
+
+Coro<int> after(Duration delay, int value) {
+  co_await sleep(delay);
+  co_return value;
+}
+
+Coro<int> await_twice_and_sum() {
+  auto task = create_task(after(3s, 21));
+  const int first = co_await task;
+  const int second = co_await task;
+  co_return first + second + task.result();
+}
+
+TEST(Task, AwaitingTwiceYieldsTheSameResult) {
+  VirtualClock clock;
+  EXPECT_EQ(run(await_twice_and_sum(), clock), 63);
+  EXPECT_EQ(clock.now(), TimePoint{3s});
+}
+
+Coro<int> fail_after(Duration delay, std::string message) {
+  co_await sleep(delay);
+  throw std::runtime_error(message);
+}
+
+Coro<std::vector<std::string>> await_failure_from_two_tasks() {
+  auto failing = create_task(fail_after(1s, "boom"));
+  std::vector<std::string> seen;
+  auto watcher = [](Task<int> task, std::vector<std::string>& out) -> Coro<> {
+    try {
+      co_await task;
+    } catch (const std::runtime_error& error) {
+      out.push_back(error.what());
+    }
+  };
+  co_await gather(watcher(failing, seen), watcher(failing, seen));
+  try {
+    failing.result();
+  } catch (const std::runtime_error& error) {
+    seen.push_back(error.what());
+  }
+  co_return seen;
+}
+
+TEST(Task, RethrowsItsExceptionToEveryAwaiter) {
+  VirtualClock clock;
+  EXPECT_THAT(run(await_failure_from_two_tasks(), clock), ElementsAre("boom", "boom", "boom"));
+}
+
+Coro<std::vector<std::string>> await_finished_task(test::Timeline& timeline) {
+  auto quick = create_task(after(0s, 1));
+  co_await sleep(1s);
+  auto other = create_task(note(timeline, "other task ran"));
+  co_await quick;  // already finished: must not give `other` a turn
+  timeline.note("after awaiting a finished task");
+  co_await other;
+  co_return timeline.lines();
+}
+
+TEST(Task, AwaitingAFinishedTaskDoesNotSuspend) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  EXPECT_THAT(run(await_finished_task(timeline), clock),
+              ElementsAre("1s after awaiting a finished task", "1s other task ran"));
+}
+
+Coro<std::string> result_too_early() {
+  auto task = create_task(after(1s, 1), "early");
+  try {
+    task.result();
+  } catch (const InvalidStateError& error) {
+    co_return error.what();
+  }
+  co_return "no error";
+}
+
+TEST(Task, ResultBeforeItFinishesIsAnInvalidStateError) {
+  VirtualClock clock;
+  EXPECT_EQ(run(result_too_early(), clock), "Task::result: task 'early' has not finished");
+}
+
+Coro<std::vector<std::string>> names() {
+  auto first = create_task(after(0s, 0));
+  auto named = create_task(after(0s, 0), "fetcher");
+  auto third = create_task(after(0s, 0));
+  co_await gather(first, named, third);
+  co_return std::vector<std::string>{first.name(), named.name(), third.name()};
+}
+
+TEST(Task, IsNamedTaskNUnlessGivenAName) {
+  VirtualClock clock;
+  // The main coroutine is Task-1, as in asyncio.run.
+  EXPECT_THAT(run(names(), clock), ElementsAre("Task-2", "fetcher", "Task-4"));
+}
+
+Coro<> note_after(Duration delay, test::Timeline& timeline, std::string what) {
+  co_await sleep(delay);
+  timeline.note(what);
+}
+
+Coro<> drop_handle(test::Timeline& timeline) {
+  { auto dropped = create_task(note_after(2s, timeline, "dropped task finished")); }
+  co_await sleep(5s);
+}
+
+TEST(Task, DroppingTheHandleNeitherCancelsNorDestroysTheTask) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  run(drop_handle(timeline), clock);
+  EXPECT_THAT(timeline.lines(), ElementsAre("2s dropped task finished"));
+}
+
+Coro<bool> copies_share_one_task() {
+  auto original = create_task(after(1s, 5));
+  Task<int> copy = original;
+  copy.cancel();
+  co_await sleep(2s);
+  co_return original.cancelled() && original == copy;
+}
+
+TEST(Task, CopiesAreHandlesToOneTask) {
+  VirtualClock clock;
+  EXPECT_TRUE(run(copies_share_one_task(), clock));
+}
+
+Coro<std::vector<std::string>> cancel_a_sleeper(test::Timeline& timeline) {
+  auto sleeper = [](test::Timeline& out) -> Coro<> {
+    try {
+      co_await sleep(10s);
+      out.note("slept");
+    } catch (const CancelledError&) {
+      out.note("cancelled in sleep");
+      throw;
+    }
+  }(timeline);
+  auto task = create_task(std::move(sleeper));
+  co_await sleep(3s);
+  const bool accepted = task.cancel();
+  const std::size_t timers_after_cancel = get_running_loop().pending_timer_count();
+  try {
+    co_await task;
+  } catch (const CancelledError&) {
+    timeline.note("awaiter saw CancelledError");
+  }
+  co_return std::vector<std::string>{std::to_string(accepted), std::to_string(timers_after_cancel),
+                                     std::to_string(task.cancelled()), std::to_string(task.cancel())};
+}
+
+TEST(Task, CancelThrowsCancelledErrorAtTheSleepAndRemovesItsTimer) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  // accepted, timers left, cancelled(), cancel() of a finished task
+  EXPECT_THAT(run(cancel_a_sleeper(timeline), clock), ElementsAre("1", "0", "1", "0"));
+  EXPECT_THAT(timeline.lines(), ElementsAre("3s cancelled in sleep", "3s awaiter saw CancelledError"));
+  EXPECT_EQ(clock.now(), TimePoint{3s});
+}
+
+Coro<int> swallow_cancellation(test::Timeline& timeline) {
+  try {
+    co_await sleep(10s);
+  } catch (const CancelledError&) {
+    timeline.note("caught");
+  }
+  co_await sleep(1s);
+  timeline.note("carried on");
+  co_return 7;
+}
+
+Coro<int> cancel_swallower(test::Timeline& timeline) {
+  auto task = create_task(swallow_cancellation(timeline));
+  co_await sleep(2s);
+  task.cancel();
+  const int result = co_await task;
+  timeline.note(task.cancelled() ? "cancelled" : "not cancelled");
+  co_return result;
+}
+
+TEST(Task, ATaskMayCatchCancellationAndCarryOn) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  EXPECT_EQ(run(cancel_swallower(timeline), clock), 7);
+  EXPECT_THAT(timeline.lines(), ElementsAre("2s caught", "3s carried on", "3s not cancelled"));
+}
+
+Coro<bool> cancel_before_first_step(test::Timeline& timeline) {
+  auto task = create_task(note(timeline, "body ran"));
+  task.cancel();
+  try {
+    co_await task;
+  } catch (const CancelledError&) {
+    co_return task.cancelled();
+  }
+  co_return false;
+}
+
+TEST(Task, ATaskCancelledBeforeItsFirstStepNeverRunsItsBody) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  EXPECT_TRUE(run(cancel_before_first_step(timeline), clock));
+  EXPECT_TRUE(timeline.lines().empty());
+}
+
+Coro<> await_inner(Task<> inner, test::Timeline& timeline) {
+  try {
+    co_await inner;
+  } catch (const CancelledError&) {
+    timeline.note("outer got CancelledError");
+    throw;
+  }
+}
+
+Coro<std::vector<bool>> cancel_outer_cancels_inner(test::Timeline& timeline) {
+  auto inner = create_task(note_after(10s, timeline, "inner finished"));
+  auto outer = create_task(await_inner(inner, timeline));
+  co_await sleep(1s);
+  outer.cancel();
+  co_await sleep(20s);
+  co_return std::vector<bool>{inner.cancelled(), outer.cancelled()};
+}
+
+TEST(Task, CancellingATaskCancelsTheTaskItAwaits) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  EXPECT_THAT(run(cancel_outer_cancels_inner(timeline), clock), ElementsAre(true, true));
+  EXPECT_THAT(timeline.lines(), ElementsAre("1s outer got CancelledError"));
+}
+
+Coro<std::string> cancel_self(test::Timeline& timeline) {
+  // The task reaches its own handle through a pointer: a handle inside its own frame would
+  // keep the frame alive forever.
+  Task<> self;
+  self = create_task([](Task<>* me, test::Timeline& out) -> Coro<> {
+    me->cancel();
+    out.note("still running after cancelling itself");
+    co_await sleep(1s);
+    out.note("not reached");
+  }(&self, timeline));
+  try {
+    co_await self;
+  } catch (const CancelledError&) {
+    co_return "cancelled at its next suspension";
+  }
+  co_return "not cancelled";
+}
+
+TEST(Task, CancellingItselfTakesEffectAtTheNextSuspension) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  EXPECT_EQ(run(cancel_self(timeline), clock), "cancelled at its next suspension");
+  EXPECT_THAT(timeline.lines(), ElementsAre("0s still running after cancelling itself"));
+  EXPECT_EQ(clock.now(), TimePoint{0s});
+}
+
+Coro<> fire_and_forget_failure() {
+  create_task(fail_after(1s, "nobody awaited me"), "forgotten");
+  co_await sleep(2s);
+}
+
+TEST(Task, AnUnretrievedExceptionGoesToTheLoopsHandlerNotToRun) {
+  VirtualClock clock;
+  Loop loop(clock);
+  std::vector<std::string> reports;
+  loop.set_exception_handler([&](const UnretrievedException& report) {
+    try {
+      std::rethrow_exception(report.exception);
+    } catch (const std::exception& error) {
+      reports.push_back(report.task_name + ": " + error.what());
+    }
+  });
+  EXPECT_NO_THROW(loop.run(fire_and_forget_failure()));
+  EXPECT_THAT(reports, ElementsAre("forgotten: nobody awaited me"));
+}
+
+TEST(Task, TheDefaultHandlerPrintsTheTaskAndItsException) {
+  VirtualClock clock;
+  ::testing::internal::CaptureStderr();
+  run(fire_and_forget_failure(), clock);
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(printed.find("Task exception was never retrieved: task 'forgotten'"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("task_test.cc"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("nobody awaited me"), std::string::npos) << printed;
+}
+
+Coro<> retrieve_failure() {
+  auto task = create_task(fail_after(1s, "retrieved"));
+  co_await sleep(2s);
+  EXPECT_NE(task.exception(), nullptr);
+}
+
+TEST(Task, ARetrievedExceptionIsNotReported) {
+  VirtualClock clock;
+  Loop loop(clock);
+  int reports = 0;
+  loop.set_exception_handler([&](const UnretrievedException&) { ++reports; });
+  loop.run(retrieve_failure());
+  EXPECT_EQ(reports, 0);
+}
+
+Coro<std::string> await_itself() {
+  Task<> self;
+  self = create_task([](Task<>* me) -> Coro<> { co_await *me; }(&self));
+  try {
+    co_await self;
+  } catch (const std::invalid_argument& error) {
+    co_return error.what();
+  }
+  co_return "no error";
+}
+
+TEST(Task, AwaitingItselfIsAnError) {
+  VirtualClock clock;
+  EXPECT_EQ(run(await_itself(), clock), "task 'Task-2' cannot await itself");
+}
+
+TEST(Task, CreateTaskOutsideARunningLoopIsAnError) {
+  try {
+    create_task(after(1s, 1));
+    FAIL() << "create_task did not throw";
+  } catch (const std::runtime_error& error) {
+    EXPECT_STREQ(error.what(),
+                 "create_task: no running event loop (call it from a coroutine run by simtime::run)");
+  }
+}
+
+TEST(Task, AnEmptyHandleSaysSo) {
+  Task<int> empty;
+  EXPECT_FALSE(empty.valid());
+  EXPECT_THROW((void)empty.done(), InvalidStateError);
+}
+
+}  // namespace
+}  // namespace simtime

@@ -1,0 +1,31 @@
+// Test support: a record of what happened when, on the running loop's clock.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <simtime/simtime.hpp>
+
+namespace simtime::test {
+
+/// Lines "<time> <what>", in the order they were noted: comparing them with an expected
+/// vector shows order and exact virtual times at once.
+class Timeline {
+ public:
+  void note(const std::string& what) { lines_.push_back(format_time(simtime::now()) + " " + what); }
+  [[nodiscard]] const std::vector<std::string>& lines() const { return lines_; }
+
+ private:
+  std::vector<std::string> lines_;
+};
+
+/// Counts live instances, to show that frames (and what they hold) are destroyed.
+struct LiveCounter {
+  static inline int live = 0;
+  LiveCounter() { ++live; }
+  LiveCounter(const LiveCounter&) { ++live; }
+  LiveCounter& operator=(const LiveCounter&) = default;
+  ~LiveCounter() { --live; }
+};
+
+}  // namespace simtime::test
