@@ -1,0 +1,65 @@
+// Many concurrent sleeping tasks on the virtual clock: task i sleeps
+// splitmix64(1, i) % 1,000,000 ms (the peers' W1), all gathered. Checks that every task
+// wakes at exactly its deadline and that wakes come in deadline order.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include <simtime/simtime.hpp>
+
+#include "bench/splitmix.hpp"
+
+namespace simtime::bench {
+namespace {
+
+struct Check {
+  TimePoint last_wake{};
+  std::uint64_t wakes = 0;
+  bool in_order = true;
+};
+
+Coro<> sleeper(Duration delay, Check& check) {
+  co_await sleep(delay);
+  const TimePoint woke = now();
+  check.in_order = check.in_order && woke == TimePoint{delay} && woke >= check.last_wake;
+  check.last_wake = woke;
+  ++check.wakes;
+}
+
+Coro<> sleep_all(std::int64_t tasks, Check& check) {
+  std::vector<Task<>> handles;
+  handles.reserve(static_cast<std::size_t>(tasks));
+  for (std::int64_t i = 0; i < tasks; ++i) {
+    const auto delay = std::chrono::milliseconds(splitmix64(1, static_cast<std::uint64_t>(i)) % 1'000'000);
+    handles.push_back(create_task(sleeper(delay, check)));
+  }
+  co_await gather(std::move(handles));
+}
+
+void ConcurrentSleepingTasks(benchmark::State& state) {
+  const std::int64_t tasks = state.range(0);
+  for (auto _ : state) {
+    VirtualClock clock;
+    Check check;
+    run(sleep_all(tasks, check), clock);
+    if (!check.in_order || check.wakes != static_cast<std::uint64_t>(tasks)) {
+      state.SkipWithError("tasks woke out of order or not at their deadline");
+      return;
+    }
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["tasks_per_s"] =
+      benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  state.counters["peak_rss_bytes_per_task"] = static_cast<double>(usage.ru_maxrss) * 1024.0 / static_cast<double>(tasks);
+}
+BENCHMARK(ConcurrentSleepingTasks)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace simtime::bench
+
+BENCHMARK_MAIN();
