@@ -5,4 +5,26 @@ namespace simtime {
 CancelledError::CancelledError() : std::runtime_error("the task was cancelled") {}
 CancelledError::CancelledError(const std::string& message) : std::runtime_error(message) {}
 
+namespace {
+
+std::string describe_group(const std::string& message, const std::vector<std::exception_ptr>& exceptions) {
+  std::string text = message + " (" + std::to_string(exceptions.size()) + " sub-exception" +
+                     (exceptions.size() == 1 ? "" : "s") + ")";
+  for (const auto& exception : exceptions) {
+    try {
+      std::rethrow_exception(exception);
+    } catch (const std::exception& error) {
+      text += "\n  " + std::string(error.what());
+    } catch (...) {
+      text += "\n  an exception not derived from std::exception";
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+ExceptionGroup::ExceptionGroup(const std::string& message, std::vector<std::exception_ptr> exceptions)
+    : std::runtime_error(describe_group(message, exceptions)), exceptions_(std::move(exceptions)) {}
+
 }  // namespace simtime

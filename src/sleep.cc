@@ -8,21 +8,12 @@
 
 namespace simtime::detail {
 
-void throw_duration_overflow(const char* caller, std::string amount) {
-  throw std::invalid_argument(fmt::format("{}: duration {} does not fit the clock's signed 64-bit nanoseconds", caller,
-                                          amount));
-}
-
 SleepAwaiter::~SleepAwaiter() { disarm_timer(timer_); }
 
 bool SleepAwaiter::await_ready() {
   const TimePoint now = running_loop(kind_ == Kind::delay ? "sleep" : "sleep_until").now();
   if (kind_ == Kind::delay) {
-    if (delay_ > Duration::zero() && now.time_since_epoch() > Duration::max() - delay_) {
-      throw std::invalid_argument(fmt::format("sleep: now {} + {} overflows the clock", format_time(now),
-                                              format_duration(delay_)));
-    }
-    deadline_ = now + delay_;
+    deadline_ = checked_deadline(now, delay_, "sleep");
   }
   // A deadline not in the future yields rather than waits (asyncio's sleep(0)).
   yields_ = deadline_ <= now;

@@ -37,6 +37,7 @@ std::string TaskState::name() const {
 
 bool TaskState::cancel() {
   if (done()) return false;
+  ++cancel_requests;
   // asyncio's Task.cancel: hand the cancellation to what the task awaits if that can take
   // it (an awaited task, a gather); otherwise the task itself throws at its next resumption.
   if (blocked_on != nullptr && !handing_on_cancel) {
@@ -47,6 +48,12 @@ bool TaskState::cancel() {
   }
   must_cancel = true;
   return true;
+}
+
+std::uint32_t TaskState::uncancel() noexcept {
+  if (cancel_requests > 0) --cancel_requests;
+  if (cancel_requests == 0) must_cancel = false;
+  return cancel_requests;
 }
 
 void TaskState::store_exception() noexcept {

@@ -156,3 +156,102 @@ TEST(Gather, CancellingTheAwaitingTaskCancelsEveryChild) {
 
 }  // namespace
 }  // namespace simtime
+
+namespace simtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+Coro<int> int_after(Duration delay, int value) {
+  co_await sleep(delay);
+  co_return value;
+}
+
+Coro<int> fails_after(Duration delay) {
+  co_await sleep(delay);
+  throw std::runtime_error("child failed");
+}
+
+std::string describe_outcome(const std::variant<int, std::exception_ptr>& outcome) {
+  if (outcome.index() == 0) return std::to_string(std::get<0>(outcome));
+  try {
+    std::rethrow_exception(std::get<1>(outcome));
+  } catch (const CancelledError&) {
+    return "cancelled";
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+}
+
+// test_tasks.py GatherTests: test_return_exceptions
+TEST(Gather, ReturnExceptionsGivesEveryOutcomeInArgumentOrder) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::vector<std::string>> {
+    auto cancelled = create_task(int_after(10s, 3));
+    auto [a, b, c] = co_await gather(return_exceptions, int_after(2s, 1), fails_after(1s), [](Task<int> victim) -> Coro<int> {
+      co_await sleep(500ms);
+      victim.cancel();
+      co_return co_await victim;
+    }(cancelled));
+    co_return std::vector<std::string>{describe_outcome(a), describe_outcome(b), describe_outcome(c)};
+  };
+  EXPECT_THAT(run(body(), clock), testing::ElementsAre("1", "child failed", "cancelled"));
+  EXPECT_EQ(clock.now(), TimePoint{2s});
+}
+
+TEST(Gather, ReturnExceptionsOverARange) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::vector<std::string>> {
+    std::vector<Coro<int>> coros;
+    coros.push_back(fails_after(1s));
+    coros.push_back(int_after(1s, 9));
+    auto outcomes = co_await gather(return_exceptions, std::move(coros));
+    std::vector<std::string> seen;
+    for (const auto& outcome : outcomes) seen.push_back(describe_outcome(outcome));
+    co_return seen;
+  };
+  EXPECT_THAT(run(body(), clock), testing::ElementsAre("child failed", "9"));
+}
+
+// test_tasks.py GatherTests: test_cancel_gather_2 (cancelling the awaiter with return_exceptions)
+TEST(Gather, CancellingTheAwaiterThrowsCancelledErrorEvenWithReturnExceptions) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::string> {
+    auto waiter = create_task([]() -> Coro<std::size_t> {
+      auto outcomes = co_await gather(return_exceptions, int_after(5s, 1), int_after(6s, 2));
+      co_return std::tuple_size_v<decltype(outcomes)>;
+    }());
+    co_await sleep(1s);
+    waiter.cancel();
+    try {
+      co_await waiter;
+    } catch (const CancelledError&) {
+      co_return "CancelledError at " + format_time(now()) + ", timers " +
+                std::to_string(get_running_loop().pending_timer_count());
+    }
+    co_return "not cancelled";
+  };
+  EXPECT_EQ(run(body(), clock), "CancelledError at 1s, timers 0");
+}
+
+// test_tasks.py GatherTests: test_one_cancellation (a child cancelled on its own propagates)
+TEST(Gather, AChildCancelledOnItsOwnPropagatesCancelledError) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::string> {
+    auto child = create_task(int_after(5s, 1));
+    auto other = create_task(int_after(6s, 2));
+    auto gathering = create_task([](Task<int> a, Task<int> b) -> Coro<> { co_await gather(a, b); }(child, other));
+    co_await sleep(1s);
+    child.cancel();
+    try {
+      co_await gathering;
+    } catch (const CancelledError&) {
+      co_return "CancelledError, other still running: " + std::to_string(!other.done());
+    }
+    co_return "no error";
+  };
+  EXPECT_EQ(run(body(), clock), "CancelledError, other still running: 1");
+}
+
+}  // namespace
+}  // namespace simtime

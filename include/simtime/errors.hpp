@@ -4,8 +4,10 @@
 // and each message says what was wrong and with which values.
 #pragma once
 
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace simtime {
 
@@ -35,6 +37,17 @@ class DeadlockError : public std::runtime_error {
 class InvalidStateError : public std::logic_error {
  public:
   using std::logic_error::logic_error;
+};
+
+/// Several exceptions raised together, e.g. by the tasks of a TaskGroup (Python's
+/// ExceptionGroup). `exceptions()` holds each one, in the order they happened.
+class ExceptionGroup : public std::runtime_error {
+ public:
+  ExceptionGroup(const std::string& message, std::vector<std::exception_ptr> exceptions);
+  [[nodiscard]] const std::vector<std::exception_ptr>& exceptions() const noexcept { return exceptions_; }
+
+ private:
+  std::vector<std::exception_ptr> exceptions_;
 };
 
 }  // namespace simtime

@@ -2,26 +2,27 @@
 //
 //   auto [a, b] = co_await gather(fetch(1), fetch(2));       // std::tuple, argument order
 //   std::vector<int> all = co_await gather(std::move(coros)); // a range gives a std::vector
+//   auto outcomes = co_await gather(return_exceptions, fetch(1), fetch(2));
 //
 // Results come back in argument order whatever the completion order (rule 8); a `void`
 // result is represented by `std::monostate`. The first exception, in completion order,
 // propagates as soon as it happens; the other tasks keep running (as in asyncio) and their
-// later exceptions are considered retrieved by the gather.
+// later exceptions are considered retrieved by the gather. With `return_exceptions` every
+// child runs to its end and each result is a `std::variant<R, std::exception_ptr>`: the
+// value, or the exception (a CancelledError for a cancelled child).
 //
 // Each Coro argument becomes a task when the gather is awaited (not when `gather` is
 // called, unlike asyncio, because a gather is itself a lazy Coro); pass Tasks to start work
 // earlier. Cancelling the task that awaits a gather cancels every unfinished child, and the
-// gather then throws CancelledError.
+// gather then throws CancelledError, with or without `return_exceptions` (rule 15).
 #pragma once
 
 #include <array>
 #include <concepts>
-#include <coroutine>
 #include <cstddef>
-#include <memory>
+#include <exception>
 #include <ranges>
 #include <span>
-#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -30,6 +31,7 @@
 
 #include "simtime/coro.hpp"
 #include "simtime/detail/task_state.hpp"
+#include "simtime/detail/wait_tasks.hpp"
 #include "simtime/task.hpp"
 
 namespace simtime {
@@ -41,7 +43,15 @@ template <class A>
 concept gatherable = Gatherable<std::remove_cvref_t<A>>::value;
 template <class A>
 using gather_value_t = typename Gatherable<std::remove_cvref_t<A>>::result_type;
+template <class A>
+using settled_t = std::variant<gather_value_t<A>, std::exception_ptr>;
 }  // namespace detail
+
+/// Tag asking gather for every outcome, exceptions included (asyncio's return_exceptions).
+struct ReturnExceptions {
+  explicit ReturnExceptions() = default;
+};
+inline constexpr ReturnExceptions return_exceptions{};
 
 /// Awaits every argument (Coro<T> or Task<T>); yields a tuple of their results in argument
 /// order. Throws: the first exception to happen. Cancellation: cancels every child.
@@ -54,6 +64,17 @@ Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(Awaitables... awa
 template <std::ranges::input_range Range>
   requires detail::gatherable<std::ranges::range_value_t<Range>>
 Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gather(Range awaitables);
+
+/// Awaits every argument to its end; yields each outcome as a variant of value or exception.
+/// Throws: CancelledError only if the awaiting task is cancelled (the children are too).
+template <class... Awaitables>
+  requires(detail::gatherable<Awaitables> && ...)
+Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(ReturnExceptions, Awaitables... awaitables);
+
+/// The range form of gather(return_exceptions, ...).
+template <std::ranges::input_range Range>
+  requires detail::gatherable<std::ranges::range_value_t<Range>>
+Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(ReturnExceptions, Range awaitables);
 
 // ---------------------------------------------------------------------------------------
 // Implementation details
@@ -73,39 +94,6 @@ struct Gatherable<Task<T>> : std::true_type {
   using value_type = T;
   using result_type = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
   static constexpr bool owned = false;
-};
-
-/// Blocks the awaiting task until every task finished, or until one fails when
-/// `stop_on_failure`. Yields the task that failed first, or null.
-class WaitAll final : public Blocker {
- public:
-  WaitAll(std::span<TaskState* const> tasks, bool stop_on_failure);
-  WaitAll(const WaitAll&) = delete;
-  WaitAll& operator=(const WaitAll&) = delete;
-  ~WaitAll();
-
-  bool await_ready() noexcept;
-  void await_suspend(std::coroutine_handle<> awaiting);
-  TaskState* await_resume();
-
-  bool cancel_wait(TaskState& waiter) override;
-  void describe(std::string& out) const override;
-
- private:
-  struct Node : CompletionWaiter {
-    WaitAll* owner = nullptr;
-  };
-  static void on_child_done(CompletionWaiter& node, TaskState& child);
-  void stop_waiting() noexcept;
-
-  std::span<TaskState* const> tasks_;
-  std::unique_ptr<Node[]> nodes_;
-  std::size_t node_count_ = 0;
-  std::size_t remaining_ = 0;
-  TaskState* waiter_ = nullptr;
-  TaskState* first_failure_ = nullptr;
-  bool stop_on_failure_;
-  bool cancel_requested_ = false;
 };
 
 template <class T>
@@ -133,7 +121,40 @@ gather_value_t<A> take_result(Task<T>& task) {
   }
 }
 
-[[noreturn]] void rethrow_failure(TaskState& failed);
+template <class A, class T>
+settled_t<A> take_outcome(Task<T>& task) {
+  auto& state = TaskAccess::state(task);
+  if (state.exception) {
+    state.exception_retrieved = true;
+    return state.exception;
+  }
+  return take_result<A>(task);
+}
+
+/// Waits for `tasks` as a gather does; rethrows the first failure unless `settle`.
+Coro<> wait_for_gather(std::span<TaskState* const> tasks, bool settle);
+
+template <class... Tasks>
+std::array<TaskState*, sizeof...(Tasks)> states_of(std::tuple<Tasks...>& tasks) {
+  return std::apply([](auto&... task) { return std::array<TaskState*, sizeof...(Tasks)>{&TaskAccess::state(task)...}; },
+                    tasks);
+}
+
+template <class Task>
+std::vector<TaskState*> states_of(std::vector<Task>& tasks) {
+  std::vector<TaskState*> states;
+  states.reserve(tasks.size());
+  for (auto& task : tasks) states.push_back(&TaskAccess::state(task));
+  return states;
+}
+
+template <class Range, class Awaitable = std::ranges::range_value_t<Range>>
+auto tasks_of(Range& awaitables) {
+  std::vector<Task<typename Gatherable<Awaitable>::value_type>> tasks;
+  if constexpr (std::ranges::sized_range<Range>) tasks.reserve(std::ranges::size(awaitables));
+  for (auto&& awaitable : awaitables) tasks.push_back(as_task(Awaitable(std::move(awaitable))));
+  return tasks;
+}
 
 }  // namespace detail
 
@@ -142,32 +163,47 @@ template <class... Awaitables>
 Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(Awaitables... awaitables) {
   std::tuple<Task<typename detail::Gatherable<Awaitables>::value_type>...> tasks{
       detail::as_task(std::move(awaitables))...};
-  const auto states = std::apply(
-      [](auto&... task) { return std::array<detail::TaskState*, sizeof...(Awaitables)>{&detail::TaskAccess::state(task)...}; },
-      tasks);
-  if (detail::TaskState* failed = co_await detail::WaitAll(states, true)) detail::rethrow_failure(*failed);
+  const auto states = detail::states_of(tasks);
+  co_await detail::wait_for_gather(states, false);
   co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return std::tuple<detail::gather_value_t<Awaitables>...>{
-        detail::take_result<Awaitables>(std::get<I>(tasks))...};
+    return std::tuple<detail::gather_value_t<Awaitables>...>{detail::take_result<Awaitables>(std::get<I>(tasks))...};
   }(std::index_sequence_for<Awaitables...>{});
 }
 
 template <std::ranges::input_range Range>
   requires detail::gatherable<std::ranges::range_value_t<Range>>
 Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gather(Range awaitables) {
-  using Awaitable = std::ranges::range_value_t<Range>;
-  using Value = typename detail::Gatherable<Awaitable>::value_type;
-  std::vector<Task<Value>> tasks;
-  if constexpr (std::ranges::sized_range<Range>) tasks.reserve(std::ranges::size(awaitables));
-  for (auto&& awaitable : awaitables) tasks.push_back(detail::as_task(Awaitable(std::move(awaitable))));
-  std::vector<detail::TaskState*> states;
-  states.reserve(tasks.size());
-  for (auto& task : tasks) states.push_back(&detail::TaskAccess::state(task));
-  if (detail::TaskState* failed = co_await detail::WaitAll(states, true)) detail::rethrow_failure(*failed);
-  std::vector<detail::gather_value_t<Awaitable>> results;
+  auto tasks = detail::tasks_of(awaitables);
+  const auto states = detail::states_of(tasks);
+  co_await detail::wait_for_gather(states, false);
+  std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>> results;
   results.reserve(tasks.size());
-  for (auto& task : tasks) results.push_back(detail::take_result<Awaitable>(task));
+  for (auto& task : tasks) results.push_back(detail::take_result<std::ranges::range_value_t<Range>>(task));
   co_return results;
+}
+
+template <class... Awaitables>
+  requires(detail::gatherable<Awaitables> && ...)
+Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(ReturnExceptions, Awaitables... awaitables) {
+  std::tuple<Task<typename detail::Gatherable<Awaitables>::value_type>...> tasks{
+      detail::as_task(std::move(awaitables))...};
+  const auto states = detail::states_of(tasks);
+  co_await detail::wait_for_gather(states, true);
+  co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::tuple<detail::settled_t<Awaitables>...>{detail::take_outcome<Awaitables>(std::get<I>(tasks))...};
+  }(std::index_sequence_for<Awaitables...>{});
+}
+
+template <std::ranges::input_range Range>
+  requires detail::gatherable<std::ranges::range_value_t<Range>>
+Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(ReturnExceptions, Range awaitables) {
+  auto tasks = detail::tasks_of(awaitables);
+  const auto states = detail::states_of(tasks);
+  co_await detail::wait_for_gather(states, true);
+  std::vector<detail::settled_t<std::ranges::range_value_t<Range>>> outcomes;
+  outcomes.reserve(tasks.size());
+  for (auto& task : tasks) outcomes.push_back(detail::take_outcome<std::ranges::range_value_t<Range>>(task));
+  co_return outcomes;
 }
 
 }  // namespace simtime

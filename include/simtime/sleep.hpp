@@ -12,11 +12,11 @@
 
 #include <chrono>
 #include <coroutine>
-#include <ratio>
 #include <string>
 #include <type_traits>
 
 #include "simtime/clock.hpp"
+#include "simtime/detail/checked_duration.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/detail/timer_queue.hpp"
 
@@ -24,8 +24,6 @@ namespace simtime {
 
 namespace detail {
 class SleepAwaiter;
-template <class Rep, class Period>
-Duration checked_nanoseconds(std::chrono::duration<Rep, Period> d, const char* caller);
 }  // namespace detail
 
 /// Suspends the current task for `delay`.
@@ -42,28 +40,6 @@ template <class Rep, class Period>
 // Implementation details
 // ---------------------------------------------------------------------------------------
 namespace detail {
-
-[[noreturn]] void throw_duration_overflow(const char* caller, std::string amount);
-
-template <class Rep, class Period>
-Duration checked_nanoseconds(std::chrono::duration<Rep, Period> d, const char* caller) {
-  static_assert(!std::chrono::treat_as_floating_point_v<Rep>,
-                "simtime time is integer nanoseconds: convert floating-point durations with "
-                "std::chrono::duration_cast");
-  using Source = std::chrono::duration<Rep, Period>;
-  if constexpr (std::ratio_less_equal_v<Period, std::nano>) {
-    return std::chrono::duration_cast<Duration>(d);  // a division: cannot overflow
-  } else {
-    // Compare in the coarser source unit, where the clock's limits are exact enough.
-    constexpr auto max = std::chrono::duration_cast<Source>(Duration::max());
-    constexpr auto min = std::chrono::duration_cast<Source>(Duration::min());
-    if (d > max || d < min) {
-      throw_duration_overflow(caller, std::to_string(d.count()) + " x " + std::to_string(Period::num) +
-                                          "/" + std::to_string(Period::den) + "s");
-    }
-    return std::chrono::duration_cast<Duration>(d);
-  }
-}
 
 class SleepAwaiter final : public Blocker {
  public:

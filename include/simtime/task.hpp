@@ -14,6 +14,7 @@
 
 #include <concepts>
 #include <coroutine>
+#include <cstdint>
 #include <exception>
 #include <source_location>
 #include <string>
@@ -58,6 +59,12 @@ class Task {
   /// CancelledError, and what it awaits is cancelled too (rule 15). Returns false if the
   /// task already finished. A task cancelled before its first step never runs its body.
   bool cancel() { return checked().cancel(); }
+  /// How many cancellation requests are pending (asyncio's Task.cancelling()).
+  [[nodiscard]] std::uint32_t cancelling() const { return checked().cancel_requests; }
+  /// Withdraws one cancellation request and returns how many remain (asyncio's
+  /// Task.uncancel()); when none remain, a cancellation not yet delivered is dropped. For
+  /// code that turns a cancellation it caused into something else, as `timeout` does.
+  std::uint32_t uncancel() { return checked().uncancel(); }
   /// The name given to create_task, or "Task-N" (N counts tasks per loop from 1).
   [[nodiscard]] std::string name() const { return checked().name(); }
   /// Where create_task was called.

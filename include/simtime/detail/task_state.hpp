@@ -81,8 +81,8 @@ struct TaskState {
   std::source_location created_at;
   std::uint64_t number = 0;  // Task-N
   std::uint32_t refs = 0;
+  std::uint32_t cancel_requests = 0;  // asyncio's Task.cancelling()
   TaskPhase phase = TaskPhase::nested;
-  bool started = false;
   bool must_cancel = false;  // throw CancelledError at the next resumption
   bool cancelled = false;    // finished because CancelledError escaped
   bool exception_retrieved = false;
@@ -98,6 +98,9 @@ struct TaskState {
 
   /// asyncio's Task.cancel(): false if already done.
   bool cancel();
+  /// asyncio's Task.uncancel(): withdraws one cancellation request; returns those left.
+  /// With none left, a cancellation not yet delivered is dropped (Python 3.13).
+  std::uint32_t uncancel() noexcept;
   /// Stores the exception escaping the coroutine body; notes whether it is a cancellation.
   void store_exception() noexcept;
   /// Rethrows the stored exception, if any, marking it retrieved.

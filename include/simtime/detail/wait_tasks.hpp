@@ -1,0 +1,73 @@
+// Waiting for a set of tasks, the machinery under gather, wait and TaskGroup.
+#pragma once
+
+#include <coroutine>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "simtime/clock.hpp"
+#include "simtime/detail/task_state.hpp"
+#include "simtime/detail/timer_queue.hpp"
+
+namespace simtime::detail {
+
+/// When a WaitTasks stops waiting.
+enum class WaitUntil : unsigned char {
+  first_completed,  // any task finished
+  first_exception,  // any task raised (a cancellation does not count: asyncio.wait)
+  first_failure,    // any task raised or was cancelled (asyncio.gather)
+  all_completed,
+};
+
+/// What cancelling the waiting task does to the tasks waited for.
+enum class OnCancel : unsigned char {
+  cancel_tasks,  // gather: cancel every unfinished task, then report how they ended
+  leave_tasks,   // wait, as_completed: stop waiting at once, the tasks run on
+};
+
+/// Blocks the awaiting task until `until` holds for `tasks` or `deadline` passes. Yields the
+/// task that failed first (first_exception, first_failure), or null.
+class WaitTasks final : public Blocker {
+ public:
+  WaitTasks(std::span<TaskState* const> tasks, WaitUntil until, OnCancel on_cancel,
+            std::optional<TimePoint> deadline = std::nullopt);
+  WaitTasks(const WaitTasks&) = delete;
+  WaitTasks& operator=(const WaitTasks&) = delete;
+  ~WaitTasks();
+
+  bool await_ready() noexcept;
+  void await_suspend(std::coroutine_handle<> awaiting);
+  TaskState* await_resume();
+
+  bool cancel_wait(TaskState& waiter) override;
+  void describe(std::string& out) const override;
+
+ private:
+  struct Node : CompletionWaiter {
+    WaitTasks* owner = nullptr;
+  };
+  struct Deadline : TimerNode {
+    WaitTasks* owner = nullptr;
+  };
+  bool satisfied_by(TaskState& finished) noexcept;
+  static void on_task_done(CompletionWaiter& node, TaskState& task);
+  static void on_deadline(TimerNode& timer);
+  void stop_waiting() noexcept;
+
+  std::span<TaskState* const> tasks_;
+  std::unique_ptr<Node[]> nodes_;
+  std::size_t node_count_ = 0;
+  std::size_t remaining_ = 0;
+  std::optional<TimePoint> deadline_;
+  Deadline timer_;
+  TaskState* waiter_ = nullptr;
+  TaskState* first_failure_ = nullptr;
+  WaitUntil until_;
+  OnCancel on_cancel_;
+  bool cancel_requested_ = false;
+};
+
+}  // namespace simtime::detail

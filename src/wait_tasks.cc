@@ -1,0 +1,117 @@
+#include "simtime/detail/wait_tasks.hpp"
+
+#include <fmt/format.h>
+
+#include "simtime/errors.hpp"
+
+namespace simtime::detail {
+
+WaitTasks::WaitTasks(std::span<TaskState* const> tasks, WaitUntil until, OnCancel on_cancel,
+                     std::optional<TimePoint> deadline)
+    : tasks_(tasks), deadline_(deadline), until_(until), on_cancel_(on_cancel) {
+  timer_.owner = this;
+  timer_.on_fire = &WaitTasks::on_deadline;
+}
+
+WaitTasks::~WaitTasks() { stop_waiting(); }
+
+bool WaitTasks::satisfied_by(TaskState& finished) noexcept {
+  switch (until_) {
+    case WaitUntil::first_completed:
+      return true;
+    case WaitUntil::first_exception:
+      if (!finished.exception || finished.cancelled) return false;
+      break;
+    case WaitUntil::first_failure:
+      if (!finished.exception) return false;
+      break;
+    case WaitUntil::all_completed:
+      return false;
+  }
+  if (first_failure_ == nullptr) first_failure_ = &finished;
+  return true;
+}
+
+bool WaitTasks::await_ready() noexcept {
+  bool satisfied = false;
+  for (TaskState* task : tasks_) {
+    if (!task->done()) {
+      ++remaining_;
+    } else if (satisfied_by(*task)) {
+      satisfied = true;
+    }
+  }
+  return satisfied || remaining_ == 0;
+}
+
+void WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
+  TaskState& waiter = current_task("wait");
+  if (deadline_) {
+    timer_.task = &waiter;
+    timer_.deadline = *deadline_;
+    arm_timer(timer_);
+  }
+  node_count_ = remaining_;
+  nodes_ = std::make_unique<Node[]>(node_count_);
+  std::size_t next = 0;
+  for (TaskState* task : tasks_) {
+    if (task->done()) continue;
+    nodes_[next].owner = this;
+    nodes_[next].link(*task, &WaitTasks::on_task_done);
+    ++next;
+  }
+  waiter_ = &suspend_current(awaiting, this);
+}
+
+void WaitTasks::on_task_done(CompletionWaiter& node, TaskState& task) {
+  WaitTasks& self = *static_cast<Node&>(node).owner;
+  --self.remaining_;
+  if (self.satisfied_by(task) || self.remaining_ == 0) {
+    self.stop_waiting();
+    schedule(*self.waiter_);
+  }
+}
+
+void WaitTasks::on_deadline(TimerNode& timer) {
+  WaitTasks& self = *static_cast<Deadline&>(timer).owner;
+  self.stop_waiting();
+  schedule(*self.waiter_);
+}
+
+void WaitTasks::stop_waiting() noexcept {
+  disarm_timer(timer_);
+  for (std::size_t i = 0; i < node_count_; ++i) nodes_[i].unlink();
+}
+
+TaskState* WaitTasks::await_resume() {
+  if (waiter_ != nullptr) waiter_->throw_if_cancel_requested();
+  if (first_failure_ == nullptr && cancel_requested_) throw CancelledError();
+  return first_failure_;
+}
+
+bool WaitTasks::cancel_wait(TaskState& waiter) {
+  if (on_cancel_ == OnCancel::leave_tasks) {
+    stop_waiting();
+    schedule(waiter);
+    return false;
+  }
+  cancel_requested_ = true;
+  bool handed_on = false;
+  for (TaskState* task : tasks_) {
+    if (!task->done()) handed_on = task->cancel() || handed_on;
+  }
+  return handed_on;
+}
+
+void WaitTasks::describe(std::string& out) const {
+  fmt::format_to(std::back_inserter(out), "{} of {} tasks, waiting for", on_cancel_ == OnCancel::cancel_tasks ? "gather" : "wait",
+                 tasks_.size());
+  const char* separator = " ";
+  for (const TaskState* task : tasks_) {
+    if (task->done()) continue;
+    fmt::format_to(std::back_inserter(out), "{}'{}'", separator, task->name());
+    separator = ", ";
+  }
+}
+
+}  // namespace simtime::detail
