@@ -1,4 +1,4 @@
-// Many concurrent sleeping tasks on the virtual clock: task i sleeps
+// Many concurrent sleeping tasks on the virtual clock, then many cancelled mid-sleep: task i sleeps
 // splitmix64(1, i) % 1,000,000 ms (the peers' W1), all gathered. Checks that every task
 // wakes at exactly its deadline and that wakes come in deadline order.
 #include <benchmark/benchmark.h>
@@ -58,6 +58,42 @@ void ConcurrentSleepingTasks(benchmark::State& state) {
   state.counters["peak_rss_bytes_per_task"] = static_cast<double>(usage.ru_maxrss) * 1024.0 / static_cast<double>(tasks);
 }
 BENCHMARK(ConcurrentSleepingTasks)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+Coro<> cancel_all_mid_sleep(std::int64_t tasks, std::int64_t& cancelled, std::size_t& timers_left) {
+  std::vector<Task<>> handles;
+  handles.reserve(static_cast<std::size_t>(tasks));
+  Check unused;
+  for (std::int64_t i = 0; i < tasks; ++i) {
+    const auto delay = std::chrono::milliseconds(1 + splitmix64(1, static_cast<std::uint64_t>(i)) % 1'000'000);
+    handles.push_back(create_task(sleeper(delay, unused)));
+  }
+  co_await sleep(std::chrono::milliseconds(0));  // every task starts and arms its timer
+  for (auto& handle : handles) handle.cancel();
+  auto outcomes = co_await gather(return_exceptions, std::move(handles));
+  for (const auto& outcome : outcomes) cancelled += outcome.index() == 1 ? 1 : 0;
+  timers_left = get_running_loop().pending_timer_count();
+}
+
+// Every task is cancelled while asleep: each timer must be removed and each frame freed.
+void CancelSleepingTasks(benchmark::State& state) {
+  const std::int64_t tasks = state.range(0);
+  for (auto _ : state) {
+    VirtualClock clock;
+    std::int64_t cancelled = 0;
+    std::size_t timers_left = 1;
+    run(cancel_all_mid_sleep(tasks, cancelled, timers_left), clock);
+    if (cancelled != tasks || timers_left != 0 || clock.now() != TimePoint{}) {
+      state.SkipWithError("a task was not cancelled, a timer was left armed, or time moved");
+      return;
+    }
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["tasks_per_s"] =
+      benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+BENCHMARK(CancelSleepingTasks)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace simtime::bench

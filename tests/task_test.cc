@@ -368,3 +368,33 @@ TEST(Task, AnEmptyHandleSaysSo) {
 
 }  // namespace
 }  // namespace simtime
+
+namespace simtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+Coro<> sleep_holding(Duration delay, test::LiveCounter held) {
+  co_await sleep(delay);
+  (void)held;
+}
+
+Coro<std::size_t> cancel_many_mid_sleep(int tasks) {
+  std::vector<Task<>> handles;
+  for (int i = 0; i < tasks; ++i) handles.push_back(create_task(sleep_holding(std::chrono::seconds(1 + i % 997), {})));
+  co_await sleep(500ms);
+  for (auto& handle : handles) handle.cancel();
+  auto outcomes = co_await gather(return_exceptions, std::move(handles));
+  co_return outcomes.size() + get_running_loop().pending_timer_count();
+}
+
+TEST(Task, CancellingManyTasksMidSleepRemovesEveryTimerAndFreesEveryFrame) {
+  test::LiveCounter::live = 0;
+  VirtualClock clock;
+  EXPECT_EQ(run(cancel_many_mid_sleep(100'000), clock), 100'000u) << "one outcome per task and no timer left";
+  EXPECT_EQ(clock.now(), TimePoint{500ms});
+  EXPECT_EQ(test::LiveCounter::live, 0);
+}
+
+}  // namespace
+}  // namespace simtime
