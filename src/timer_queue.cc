@@ -1,62 +1,80 @@
 #include "simtime/detail/timer_queue.hpp"
 
+#include <algorithm>
+
 namespace simtime::detail {
 
 void TimerQueue::push(TimerNode& node) {
-  heap_.push_back({});
-  sift_up(heap_.size() - 1, Entry{node.deadline, next_sequence_++, &node});
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+    free_slots_.reserve(slots_.capacity());  // so that releasing a slot never allocates
+  }
+  const std::uint64_t sequence = next_sequence_++;
+  heap_.push_back(Entry{node.deadline, sequence, slot});  // may throw: nothing changed yet
+  std::push_heap(heap_.begin(), heap_.end(), later);
+  if (!free_slots_.empty() && free_slots_.back() == slot) free_slots_.pop_back();
+  slots_[slot] = Slot{&node, sequence};
+  node.sequence = sequence;
+  node.slot = slot;
+  ++live_;
+}
+
+void TimerQueue::release_slot(std::uint32_t slot) noexcept {
+  slots_[slot] = Slot{};
+  free_slots_.push_back(slot);  // capacity reserved: at most one per slot
 }
 
 void TimerQueue::remove(TimerNode& node) noexcept {
   if (!node.armed()) return;
-  const std::size_t index = node.heap_index;
-  node.heap_index = TimerNode::not_armed;
-  const Entry last = heap_.back();
-  heap_.pop_back();
-  if (index == heap_.size()) return;  // it was the last entry
-  if (index > 0 && earlier(last, heap_[(index - 1) / 2])) {
-    sift_up(index, last);
-  } else {
-    sift_down(index, last);
+  release_slot(node.slot);
+  node.sequence = 0;
+  --live_;
+  if (heap_.size() > 1024 && heap_.size() - live_ > live_) compact();
+}
+
+void TimerQueue::drop_dead_top() const noexcept {
+  while (!heap_.empty() && !live(heap_.front())) {
+    std::pop_heap(heap_.begin(), heap_.end(), later);
+    heap_.pop_back();
   }
 }
 
 TimerNode* TimerQueue::pop_due(TimePoint now) noexcept {
+  drop_dead_top();
   if (heap_.empty() || heap_.front().deadline > now) return nullptr;
-  TimerNode* node = heap_.front().node;
-  node->heap_index = TimerNode::not_armed;
-  const Entry last = heap_.back();
+  const std::uint32_t slot = heap_.front().slot;
+  std::pop_heap(heap_.begin(), heap_.end(), later);
   heap_.pop_back();
-  if (!heap_.empty()) sift_down(0, last);
+  TimerNode* node = slots_[slot].node;
+  release_slot(slot);
+  node->sequence = 0;
+  --live_;
   return node;
 }
 
+std::optional<TimePoint> TimerQueue::next_deadline() const noexcept {
+  drop_dead_top();
+  if (heap_.empty()) return std::nullopt;
+  return heap_.front().deadline;
+}
+
 void TimerQueue::clear() noexcept {
-  for (const Entry& entry : heap_) entry.node->heap_index = TimerNode::not_armed;
+  for (const Slot& slot : slots_) {
+    if (slot.sequence != 0) slot.node->sequence = 0;
+  }
   heap_.clear();
+  slots_.clear();
+  free_slots_.clear();
+  live_ = 0;
 }
 
-void TimerQueue::sift_up(std::size_t index, Entry entry) noexcept {
-  while (index > 0) {
-    const std::size_t parent = (index - 1) / 2;
-    if (!earlier(entry, heap_[parent])) break;
-    place(index, heap_[parent]);
-    index = parent;
-  }
-  place(index, entry);
-}
-
-void TimerQueue::sift_down(std::size_t index, Entry entry) noexcept {
-  const std::size_t size = heap_.size();
-  while (true) {
-    std::size_t child = 2 * index + 1;
-    if (child >= size) break;
-    if (child + 1 < size && earlier(heap_[child + 1], heap_[child])) ++child;
-    if (!earlier(heap_[child], entry)) break;
-    place(index, heap_[child]);
-    index = child;
-  }
-  place(index, entry);
+void TimerQueue::compact() {
+  std::erase_if(heap_, [this](const Entry& entry) { return !live(entry); });
+  std::make_heap(heap_.begin(), heap_.end(), later);
 }
 
 }  // namespace simtime::detail

@@ -1,9 +1,12 @@
-// The loop's timers: a binary min-heap ordered by (deadline, arm sequence).
+// The loop's timers: a binary min-heap of (deadline, arm sequence) with lazy removal.
 //
 // Ordering by arm sequence among equal deadlines is what makes same-deadline timers fire in
-// the order they were armed (rule 3). Nodes live in the awaiters that arm them (no
-// allocation per timer) and remember their heap slot, so a cancelled sleep removes its timer
-// in O(log n) (rule 15).
+// the order they were armed (rule 3). A TimerNode lives in the awaiter that arms it (no
+// allocation per timer). The heap holds plain entries and never touches a node while it
+// reorders itself: a node is reached through a slot whose sequence number says whether the
+// entry is still the node's current arming. Removing a timer (a cancelled sleep, rule 15)
+// just clears that sequence, in O(1); dead entries are dropped when they reach the top, and
+// the heap is compacted when they outnumber the live ones.
 #pragma once
 
 #include <cstddef>
@@ -18,52 +21,54 @@ namespace simtime::detail {
 struct TaskState;
 
 struct TimerNode {
-  static constexpr std::size_t not_armed = static_cast<std::size_t>(-1);
-
   TimePoint deadline{};
   TaskState* task = nullptr;  // the task to wake (default action) or to act on
   // What firing does; null means "schedule `task`", the common case kept off the indirect
   // call path.
   void (*on_fire)(TimerNode& self) = nullptr;
-  std::size_t heap_index = not_armed;
+  std::uint64_t sequence = 0;  // of the current arming; 0 when not armed
+  std::uint32_t slot = 0;
 
-  [[nodiscard]] bool armed() const noexcept { return heap_index != not_armed; }
+  [[nodiscard]] bool armed() const noexcept { return sequence != 0; }
 };
 
 class TimerQueue {
  public:
   void push(TimerNode& node);
   void remove(TimerNode& node) noexcept;
-  /// The earliest node if its deadline is at or before `now`, removed from the queue.
+  /// The earliest armed node if its deadline is at or before `now`, removed from the queue.
   TimerNode* pop_due(TimePoint now) noexcept;
   /// Forgets every node (they become unarmed) without firing any.
   void clear() noexcept;
 
-  [[nodiscard]] bool empty() const noexcept { return heap_.empty(); }
-  [[nodiscard]] std::size_t size() const noexcept { return heap_.size(); }
-  [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept {
-    if (heap_.empty()) return std::nullopt;
-    return heap_.front().deadline;
-  }
+  [[nodiscard]] bool empty() const noexcept { return live_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return live_; }
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept;
 
  private:
   struct Entry {
     TimePoint deadline;
     std::uint64_t sequence;
-    TimerNode* node;
+    std::uint32_t slot;
   };
-  static bool earlier(const Entry& a, const Entry& b) noexcept {
-    return a.deadline != b.deadline ? a.deadline < b.deadline : a.sequence < b.sequence;
+  struct Slot {
+    TimerNode* node = nullptr;
+    std::uint64_t sequence = 0;  // matches the live entry's; 0 when the slot is free
+  };
+  // std::*_heap build a max-heap: "later" puts the earliest entry on top.
+  static bool later(const Entry& a, const Entry& b) noexcept {
+    return a.deadline != b.deadline ? a.deadline > b.deadline : a.sequence > b.sequence;
   }
-  void place(std::size_t index, const Entry& entry) noexcept {
-    heap_[index] = entry;
-    entry.node->heap_index = index;
-  }
-  void sift_up(std::size_t index, Entry entry) noexcept;
-  void sift_down(std::size_t index, Entry entry) noexcept;
+  [[nodiscard]] bool live(const Entry& entry) const noexcept { return slots_[entry.slot].sequence == entry.sequence; }
+  void drop_dead_top() const noexcept;
+  void release_slot(std::uint32_t slot) noexcept;
+  void compact();
 
-  std::vector<Entry> heap_;
-  std::uint64_t next_sequence_ = 0;
+  mutable std::vector<Entry> heap_;  // dead entries at the top are dropped by const readers too
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::uint64_t next_sequence_ = 1;
+  std::size_t live_ = 0;
 };
 
 }  // namespace simtime::detail
