@@ -218,10 +218,14 @@ void Loop::step(TaskState& task) {
 
   if (task.frame.done()) {
     finish(task);
-  } else if (task.must_cancel && task.blocked_on != nullptr && task.blocked_on->cancel_wait(task)) {
+  } else if (task.must_cancel && task.blocked_on != nullptr) {
     // Cancelled while running (e.g. by itself): the wait it just began takes the
     // cancellation, as asyncio's Task.__step does with _must_cancel.
-    task.must_cancel = false;
+    if (task.blocked_on->cancel_wait(task)) {
+      task.must_cancel = false;
+    } else {
+      task.wait_abandoned = true;
+    }
   }
 }
 

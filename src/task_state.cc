@@ -45,6 +45,7 @@ bool TaskState::cancel() {
     const bool handed_on = blocked_on->cancel_wait(*this);
     handing_on_cancel = false;
     if (handed_on) return true;
+    wait_abandoned = true;
   }
   must_cancel = true;
   return true;
@@ -74,8 +75,9 @@ void TaskState::rethrow_if_failed() {
 }
 
 void TaskState::throw_if_cancel_requested() {
-  if (must_cancel) {
+  if (must_cancel || wait_abandoned) {
     must_cancel = false;
+    wait_abandoned = false;
     throw CancelledError();
   }
 }

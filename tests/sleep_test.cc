@@ -152,3 +152,15 @@ TEST(Sleep, EveryTimerDueAtAnInstantFiresBeforeAnyTaskItWakesRuns) {
 
 }  // namespace
 }  // namespace simtime
+
+namespace simtime {
+namespace {
+
+TEST(Sleep, ANegativeDurationBeyondNanosecondsStillYields) {
+  VirtualClock clock;
+  run([]() -> Coro<> { co_await sleep(std::chrono::hours::min()); }(), clock);
+  EXPECT_EQ(clock.now(), TimePoint{});
+}
+
+}  // namespace
+}  // namespace simtime

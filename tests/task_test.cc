@@ -398,3 +398,29 @@ TEST(Task, CancellingManyTasksMidSleepRemovesEveryTimerAndFreesEveryFrame) {
 
 }  // namespace
 }  // namespace simtime
+
+namespace simtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Python 3.13: uncancel() withdraws the request, but a wait already cancelled stays cancelled.
+TEST(Task, UncancelAfterCancelDoesNotRevertAnAbandonedSleep) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::string> {
+    auto sleeper = create_task([]() -> Coro<> { co_await sleep(5s); }());
+    co_await sleep(1s);
+    sleeper.cancel();
+    const auto left = sleeper.uncancel();
+    try {
+      co_await sleeper;
+    } catch (const CancelledError&) {
+      co_return "CancelledError at " + format_time(now()) + ", requests left " + std::to_string(left);
+    }
+    co_return "sleep returned normally at " + format_time(now());
+  };
+  EXPECT_EQ(run(body(), clock), "CancelledError at 1s, requests left 0");
+}
+
+}  // namespace
+}  // namespace simtime

@@ -7,7 +7,8 @@
 //
 // Durations are integer std::chrono durations; floating-point ones are refused at compile
 // time (convert with std::chrono::duration_cast). A duration or deadline past the clock's
-// range throws std::invalid_argument (rule 6); time never saturates silently.
+// range throws std::invalid_argument (rule 6); only negative durations too large for
+// nanoseconds saturate, since they all mean "yield".
 #pragma once
 
 #include <chrono>
@@ -33,7 +34,7 @@ template <class Rep, class Period>
 [[nodiscard]] detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay);
 
 /// Suspends the current task until the loop's clock reads `deadline` (yields if it already
-/// has). Throws and cancels as `sleep` does.
+/// has). Throws std::runtime_error outside a running loop; cancels as `sleep` does.
 [[nodiscard]] detail::SleepAwaiter sleep_until(TimePoint deadline);
 
 // ---------------------------------------------------------------------------------------

@@ -24,10 +24,12 @@ Duration checked_nanoseconds(std::chrono::duration<Rep, Period> d, const char* c
     // Compare in the coarser source unit, where the clock's limits are exact enough.
     constexpr auto max = std::chrono::duration_cast<Source>(Duration::max());
     constexpr auto min = std::chrono::duration_cast<Source>(Duration::min());
-    if (d > max || d < min) {
+    if (d > max) {
       throw_duration_overflow(caller, std::to_string(d.count()) + " x " + std::to_string(Period::num) +
                                           "/" + std::to_string(Period::den) + "s");
     }
+    // Every negative duration means "not in the future"; the most negative ones saturate.
+    if (d < min) return Duration::min();
     return std::chrono::duration_cast<Duration>(d);
   }
 }

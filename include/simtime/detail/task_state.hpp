@@ -84,6 +84,10 @@ struct TaskState {
   std::uint32_t cancel_requests = 0;  // asyncio's Task.cancelling()
   TaskPhase phase = TaskPhase::nested;
   bool must_cancel = false;  // throw CancelledError at the next resumption
+  // The wait it was blocked on was given up because of a cancellation: the resumption throws
+  // CancelledError even if uncancel() withdrew the request since (the awaited thing was
+  // cancelled, as an asyncio future would be).
+  bool wait_abandoned = false;
   bool cancelled = false;    // finished because CancelledError escaped
   bool exception_retrieved = false;
   bool handing_on_cancel = false;  // breaks cycles of tasks awaiting each other
