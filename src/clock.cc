@@ -2,16 +2,33 @@
 
 #include <fmt/format.h>
 
-#include <condition_variable>
-#include <limits>
-#include <mutex>
 #include <ostream>
 #include <stdexcept>
-#include <thread>
 
 namespace simtime {
 
-void VirtualClock::wait_until(TimePoint deadline) {
+void Wakeup::notify() {
+  // Notified under the lock: once the waiter sees the flag it may finish and destroy this
+  // Wakeup, so the notifying thread must be done with the condition variable by then.
+  const std::lock_guard<std::mutex> lock(mutex_);
+  notified_ = true;
+  notified_condition_.notify_one();
+}
+
+bool Wakeup::wait_until(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const bool notified = notified_condition_.wait_until(lock, deadline, [this] { return notified_; });
+  notified_ = false;
+  return notified;
+}
+
+void Wakeup::wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  notified_condition_.wait(lock, [this] { return notified_; });
+  notified_ = false;
+}
+
+void VirtualClock::wait_until(TimePoint deadline, Wakeup&) {
   if (deadline > now_) now_ = deadline;
 }
 
@@ -40,11 +57,10 @@ TimePoint RealClock::now() const {
   return TimePoint{std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - zero_)};
 }
 
-void RealClock::wait_until(TimePoint deadline) {
-  // sleep_until on steady_clock: no spinning, and spurious early returns are re-checked by
-  // the loop, which only fires timers whose deadline has really been reached.
-  const auto steady_deadline = zero_ + deadline.time_since_epoch();
-  while (std::chrono::steady_clock::now() < steady_deadline) std::this_thread::sleep_until(steady_deadline);
+void RealClock::wait_until(TimePoint deadline, Wakeup& wakeup) {
+  // A condition-variable wait on steady_clock: no spinning. An early return is harmless: the
+  // loop only fires timers whose deadline has really been reached.
+  wakeup.wait_until(zero_ + deadline.time_since_epoch());
 }
 
 std::string format_duration(Duration d) {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
+#include <thread>
 #include <cstdio>
 #include <stdexcept>
 #include <vector>
@@ -50,6 +52,19 @@ struct LoopAccess {
   }
 
   static TimerQueue& timers(Loop& loop) noexcept { return loop.timers_; }
+
+  static void run_outside(Loop& loop, std::function<void()> job, std::function<void()> report) {
+    if (!loop.workers_) {
+      const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+      loop.workers_ = std::make_unique<WorkerPool>(std::min<std::size_t>(32, cores + 4));  // asyncio's default
+    }
+    OutsideQueue& queue = loop.outside_;
+    queue.begin_work();
+    loop.workers_->submit([&queue, job = std::move(job), report = std::move(report)]() mutable {
+      job();
+      queue.post(std::move(report), /*finishes_work=*/true);
+    });
+  }
   static void report_unretrieved(Loop& loop, TaskState& task) { loop.report_unretrieved(task); }
 };
 
@@ -84,6 +99,10 @@ void disarm_timer(TimerNode& node) noexcept {
   if (node.armed() && node.task->loop != nullptr) LoopAccess::timers(*node.task->loop).remove(node);
 }
 
+void run_outside(std::function<void()> job, std::function<void()> report) {
+  LoopAccess::run_outside(running_loop("to_thread"), std::move(job), std::move(report));
+}
+
 void start_task(TaskState& task, std::coroutine_handle<> frame, std::string name, std::source_location where,
                 const char* caller) {
   LoopAccess::register_task(running_loop(caller), task, frame, std::move(name), where);
@@ -106,7 +125,12 @@ using detail::this_thread;
 
 Loop::Loop(Clock& clock) : clock_(&clock), virtual_clock_(dynamic_cast<VirtualClock*>(&clock)) {}
 
-Loop::~Loop() { close(); }
+Loop::~Loop() {
+  close();
+  workers_.reset();  // waits for jobs still running; their reports are dropped with outside_
+}
+
+void Loop::call_soon_threadsafe(std::function<void()> callback) { outside_.post(std::move(callback)); }
 
 void Loop::set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
 
@@ -168,11 +192,24 @@ void Loop::run_main(TaskState& main) {
 }
 
 bool Loop::run_until_done_or_stuck(TaskState* main) {
-  while (main != nullptr ? !main->done() : unfinished_tasks_ > 0) {
-    if (runnable_head_ == nullptr) {
+  // At the end of a run, jobs on worker threads are waited for too (asyncio.run shuts its
+  // default executor down).
+  while (main != nullptr ? !main->done() : unfinished_tasks_ > 0 || outside_.in_flight() > 0) {
+    if (runnable_head_ == nullptr && !outside_.has_calls()) {
       const auto deadline = timers_.next_deadline();
-      if (!deadline) return false;  // nothing can ever wake a task again
-      clock_->wait_until(*deadline);
+      if (outside_.in_flight() > 0) {
+        // Work is out on other threads: the virtual clock stands still until it reports back,
+        // and nothing is a deadlock meanwhile.
+        if (deadline && virtual_clock_ == nullptr) {
+          clock_->wait_until(*deadline, outside_.wakeup());
+        } else {
+          outside_.wakeup().wait();
+        }
+      } else if (deadline) {
+        clock_->wait_until(*deadline, outside_.wakeup());
+      } else {
+        return false;  // nothing can ever wake a task again
+      }
     }
     run_turn();
   }
@@ -180,6 +217,9 @@ bool Loop::run_until_done_or_stuck(TaskState* main) {
 }
 
 void Loop::run_turn() {
+  if (outside_.has_calls()) {
+    for (auto& call : outside_.take_calls()) call();
+  }
   const TimePoint current = now();
   while (detail::TimerNode* timer = timers_.pop_due(current)) {
     if (timer->on_fire != nullptr) {

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <simtime/simtime.hpp>
@@ -19,18 +20,20 @@ using ::testing::ElementsAre;
 
 TEST(VirtualClock, StartsAtZeroAndMovesOnlyWhenAdvanced) {
   VirtualClock clock;
+  Wakeup wakeup;
   EXPECT_EQ(clock.now(), TimePoint{});
   EXPECT_TRUE(clock.is_virtual());
   clock.advance(1500ms);
   clock.advance_to(TimePoint{2s});
-  clock.wait_until(TimePoint{3s});
+  clock.wait_until(TimePoint{3s}, wakeup);
   EXPECT_EQ(clock.now(), TimePoint{3s});
 }
 
 TEST(VirtualClock, NeverGoesBackwards) {
   VirtualClock clock;
+  Wakeup wakeup;
   clock.advance_to(TimePoint{5s});
-  clock.wait_until(TimePoint{1s});  // a past deadline is already reached
+  clock.wait_until(TimePoint{1s}, wakeup);  // a past deadline is already reached
   EXPECT_EQ(clock.now(), TimePoint{5s});
   try {
     clock.advance_to(TimePoint{1s});
@@ -60,13 +63,23 @@ TEST(VirtualClock, RefusesToOverflow) {
 
 TEST(RealClock, StartsNearZeroAndWaitsAtLeastUntilTheDeadline) {
   RealClock clock;
+  Wakeup wakeup;
   EXPECT_FALSE(clock.is_virtual());
   const TimePoint start = clock.now();
   EXPECT_LT(start, TimePoint{1s});
-  clock.wait_until(start + 20ms);
+  clock.wait_until(start + 20ms, wakeup);
   const TimePoint after = clock.now();
   EXPECT_GE(after, start + 20ms);
   EXPECT_LT(after, start + 10s);  // loose: the machine may be busy
+}
+
+TEST(RealClock, AWaitEndsEarlyWhenWokenFromAnotherThread) {
+  RealClock clock;
+  Wakeup wakeup;
+  std::thread waker([&] { wakeup.notify(); });
+  clock.wait_until(clock.now() + 1h, wakeup);  // would hang for an hour if the wakeup were lost
+  waker.join();
+  EXPECT_LT(clock.now(), TimePoint{1h});
 }
 
 TEST(FormatDuration, UsesTheLargestExactUnit) {

@@ -16,8 +16,10 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <iosfwd>
+#include <mutex>
 #include <string>
 
 namespace simtime {
@@ -29,6 +31,23 @@ class Clock;
 
 /// A point on a loop's clock: exact nanoseconds since the clock's zero.
 using TimePoint = std::chrono::time_point<Clock, Duration>;
+
+/// Ends a loop's idle wait early from another thread (work finished on a worker thread, a
+/// call_soon_threadsafe). A notification that arrives before the wait is not lost.
+class Wakeup {
+ public:
+  /// Any thread.
+  void notify();
+  /// Waits until notified or until `deadline` on the steady clock; true if notified.
+  bool wait_until(std::chrono::steady_clock::time_point deadline);
+  /// Waits until notified.
+  void wait();
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable notified_condition_;
+  bool notified_ = false;
+};
 
 /// The interface between a loop and its time source.
 class Clock {
@@ -49,8 +68,9 @@ class Clock {
   [[nodiscard]] virtual TimePoint now() const = 0;
 
   /// Called by the loop when nothing is runnable and `deadline` is the earliest armed timer:
-  /// returns once `now() >= deadline`. The virtual clock jumps; the real clock waits.
-  virtual void wait_until(TimePoint deadline) = 0;
+  /// returns once `now() >= deadline`, or earlier if `wakeup` is notified. The virtual clock
+  /// jumps; the real clock waits.
+  virtual void wait_until(TimePoint deadline, Wakeup& wakeup) = 0;
 
   /// True for clocks whose time moves only when the loop advances it.
   [[nodiscard]] virtual bool is_virtual() const noexcept = 0;
@@ -62,7 +82,7 @@ class VirtualClock final : public Clock {
   VirtualClock() = default;
 
   [[nodiscard]] TimePoint now() const override { return now_; }
-  void wait_until(TimePoint deadline) override;
+  void wait_until(TimePoint deadline, Wakeup& wakeup) override;
   [[nodiscard]] bool is_virtual() const noexcept override { return true; }
 
   /// Moves time forward to `when`, as the loop does when idle. Throws
@@ -83,7 +103,7 @@ class RealClock final : public Clock {
   RealClock();
 
   [[nodiscard]] TimePoint now() const override;
-  void wait_until(TimePoint deadline) override;
+  void wait_until(TimePoint deadline, Wakeup& wakeup) override;
   [[nodiscard]] bool is_virtual() const noexcept override { return false; }
 
  private:

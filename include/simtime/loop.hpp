@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <source_location>
 #include <string>
@@ -24,6 +25,7 @@
 
 #include "simtime/clock.hpp"
 #include "simtime/coro.hpp"
+#include "simtime/detail/outside_work.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/detail/timer_queue.hpp"
 #include "simtime/task.hpp"
@@ -66,6 +68,15 @@ class Loop {
   [[nodiscard]] std::size_t pending_timer_count() const noexcept { return timers_.size(); }
   /// How many tasks have been created and not yet finished.
   [[nodiscard]] std::size_t unfinished_task_count() const noexcept { return unfinished_tasks_; }
+  /// How many jobs are running on worker threads (to_thread) and have not reported back.
+  /// While there are any, the virtual clock stands still.
+  [[nodiscard]] std::size_t outside_work_count() const { return outside_.in_flight(); }
+
+  /// Runs `callback` on the loop's thread at the start of a coming turn, waking the loop if it
+  /// is waiting (asyncio's call_soon_threadsafe). Callable from any thread. The loop does not
+  /// know that a thread will call this later: work that must hold the virtual clock and keep
+  /// deadlock detection off belongs in to_thread.
+  void call_soon_threadsafe(std::function<void()> callback);
 
   /// Replaces the handler for unretrieved task exceptions; an empty one restores the
   /// default, which prints the task's name, where it was created and the exception to stderr.
@@ -97,6 +108,8 @@ class Loop {
   std::size_t unfinished_tasks_ = 0;
   std::uint64_t next_task_number_ = 1;
   ExceptionHandler exception_handler_;
+  detail::OutsideQueue outside_;
+  std::unique_ptr<detail::WorkerPool> workers_;  // started by the first to_thread
 };
 
 /// Runs `main` on a fresh loop over `clock` and returns its value (asyncio.run).

@@ -8,6 +8,7 @@
 #include "simtime/loop.hpp"      // IWYU pragma: export
 #include "simtime/sleep.hpp"     // IWYU pragma: export
 #include "simtime/task.hpp"      // IWYU pragma: export
+#include "simtime/thread.hpp"    // IWYU pragma: export
 #include "simtime/timeout.hpp"   // IWYU pragma: export
 #include "simtime/shield.hpp"     // IWYU pragma: export
 #include "simtime/task_group.hpp" // IWYU pragma: export

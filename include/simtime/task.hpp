@@ -6,6 +6,9 @@
 // (the loop keeps it until it finishes), and the finished task's result stays readable for as
 // long as a handle exists.
 //
+// Like everything of a loop, a Task handle belongs to the loop's thread: copy, drop and use it
+// there (another thread reaches the loop through Loop::call_soon_threadsafe).
+//
 // Awaiting a task any number of times yields the same result or rethrows the same exception
 // (rule 7). Awaiting a finished task does not suspend (rule 14). An exception nobody
 // retrieved (by awaiting, `result()` or `exception()`) goes to the loop's exception handler

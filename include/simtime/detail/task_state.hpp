@@ -11,6 +11,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <source_location>
 #include <string>
 
@@ -149,6 +150,10 @@ void schedule(TaskState& task) noexcept;
 void arm_timer(TimerNode& node);
 /// Removes `node` from its loop's timers if it is armed.
 void disarm_timer(TimerNode& node) noexcept;
+
+/// Runs `job` on a worker thread of the running loop, counted as outside work until `report`
+/// has been posted back to the loop's thread (where it runs at the start of a turn).
+void run_outside(std::function<void()> job, std::function<void()> report);
 
 /// Registers a coroutine frame as a new task on the running loop; it starts on a later turn.
 void start_task(TaskState& task, std::coroutine_handle<> frame, std::string name,
