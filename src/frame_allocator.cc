@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "simtime/coro.hpp"
+#include "simtime/live_objects.hpp"
 
 namespace simtime::detail {
 namespace {
@@ -83,11 +84,13 @@ thread_local FramePool pool;
 }  // namespace
 
 void* allocate_frame(std::size_t size) {
-  if (!pooled || size > largest_pooled) return ::operator new(size);
-  return pool.allocate(size);
+  void* frame = !pooled || size > largest_pooled ? ::operator new(size) : pool.allocate(size);
+  ++live_counts.frames;
+  return frame;
 }
 
 void free_frame(void* frame, std::size_t size) noexcept {
+  --live_counts.frames;
   if (!pooled || size > largest_pooled) {
     ::operator delete(frame, size);
     return;

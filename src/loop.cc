@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "simtime/errors.hpp"
+#include "simtime/live_objects.hpp"
 
 namespace simtime {
 namespace detail {
@@ -37,6 +38,7 @@ struct LoopAccess {
     task.created_at = where;
     task.refs = 1;  // the loop's, until the task finishes
     task.phase = TaskPhase::pending;
+    ++live_counts.tasks;
     task.live_next = loop.live_head_;
     if (loop.live_head_ != nullptr) loop.live_head_->live_prev = &task;
     loop.live_head_ = &task;

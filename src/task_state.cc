@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "simtime/errors.hpp"
+#include "simtime/live_objects.hpp"
 #include "simtime/task.hpp"
 
 namespace simtime::detail {
@@ -83,11 +84,20 @@ void TaskState::throw_if_cancel_requested() {
 }
 
 TaskState::~TaskState() {
+  if (phase != TaskPhase::nested) --live_counts.tasks;
   delete custom_name;
   // Awaiters of a frame destroyed before it finished (loop teardown) must not keep pointing
   // into it.
   while (waiters_head != nullptr) waiters_head->unlink();
 }
+
+}  // namespace simtime::detail
+
+namespace simtime {
+LiveObjects live_objects() noexcept { return detail::live_counts; }
+}  // namespace simtime
+
+namespace simtime::detail {
 
 std::string task_state_error(const TaskState& task, const char* what) {
   return fmt::format("Task::{}: task '{}' has not finished", what, task.name());

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "simtime/live_objects.hpp"
+
 namespace simtime::detail {
 
 void TimerQueue::push(TimerNode& node) {
@@ -21,6 +23,7 @@ void TimerQueue::push(TimerNode& node) {
   node.sequence = sequence;
   node.slot = slot;
   ++live_;
+  ++live_counts.timers;
 }
 
 void TimerQueue::release_slot(std::uint32_t slot) noexcept {
@@ -33,6 +36,7 @@ void TimerQueue::remove(TimerNode& node) noexcept {
   release_slot(node.slot);
   node.sequence = 0;
   --live_;
+  --live_counts.timers;
   if (heap_.size() > 1024 && heap_.size() - live_ > live_) compact();
 }
 
@@ -53,6 +57,7 @@ TimerNode* TimerQueue::pop_due(TimePoint now) noexcept {
   release_slot(slot);
   node->sequence = 0;
   --live_;
+  --live_counts.timers;
   return node;
 }
 
@@ -69,6 +74,7 @@ void TimerQueue::clear() noexcept {
   heap_.clear();
   slots_.clear();
   free_slots_.clear();
+  live_counts.timers -= live_;
   live_ = 0;
 }
 

@@ -5,6 +5,7 @@
 #include "simtime/coro.hpp"      // IWYU pragma: export
 #include "simtime/errors.hpp"    // IWYU pragma: export
 #include "simtime/gather.hpp"    // IWYU pragma: export
+#include "simtime/live_objects.hpp"  // IWYU pragma: export
 #include "simtime/loop.hpp"      // IWYU pragma: export
 #include "simtime/sleep.hpp"     // IWYU pragma: export
 #include "simtime/task.hpp"      // IWYU pragma: export
