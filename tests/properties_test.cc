@@ -8,7 +8,10 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <numeric>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include <simtime/simtime.hpp>
@@ -80,6 +83,73 @@ RC_GTEST_PROP(VirtualTime, SleepWakesAtExactlyNowPlusTheDurationAndTimeNeverGoes
   std::vector<TimePoint> seen;
   run(chained_sleeps(steps, seen), clock);
   RC_ASSERT(std::is_sorted(seen.begin(), seen.end()));
+}
+
+}  // namespace
+}  // namespace simtime
+
+namespace simtime {
+namespace {
+
+// Values near the int64 edges come up often, so that overflow handling is exercised.
+rc::Gen<std::int64_t> nanoseconds_with_extremes() {
+  constexpr auto max = std::numeric_limits<std::int64_t>::max();
+  constexpr auto min = std::numeric_limits<std::int64_t>::min();
+  return rc::gen::oneOf(rc::gen::element<std::int64_t>(0, 1, -1, max, max - 1, min, min + 1),
+                        rc::gen::arbitrary<std::int64_t>(), rc::gen::inRange<std::int64_t>(-1000, 1000));
+}
+
+Coro<std::string> sleep_from(Duration delay) {
+  const TimePoint start = now();
+  try {
+    co_await sleep(delay);
+  } catch (const std::invalid_argument& error) {
+    co_return error.what();
+  }
+  const Duration slept = now() - start;
+  co_return "slept " + std::to_string(slept.count());
+}
+
+RC_GTEST_PROP(VirtualTime, SleepIsExactOrRefusesToOverflowAtTheInt64Edges, ()) {
+  const std::int64_t start = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max())
+                                  .as("start");
+  const std::int64_t delay = *nanoseconds_with_extremes().as("delay");
+  VirtualClock clock;
+  clock.advance_to(TimePoint{Duration{start}});
+  const std::string outcome = run(sleep_from(Duration{delay}), clock);
+  if (delay > 0 && start > std::numeric_limits<std::int64_t>::max() - delay) {
+    RC_ASSERT(outcome == "sleep: now " + format_time(TimePoint{Duration{start}}) + " + " +
+                             format_duration(Duration{delay}) + " overflows the clock");
+    RC_ASSERT(clock.now() == TimePoint{Duration{start}});
+  } else {
+    // Never early, never rounded; zero and negative durations yield without moving time.
+    const std::int64_t expected = std::max<std::int64_t>(delay, 0);
+    RC_ASSERT(outcome == "slept " + std::to_string(expected));
+    RC_ASSERT(clock.now() == TimePoint{Duration{start + expected}});
+  }
+}
+
+Coro<> note_wake(Duration delay, std::size_t index, std::vector<std::size_t>& order) {
+  co_await sleep(delay);
+  order.push_back(index);
+}
+
+Coro<> same_deadline_sleepers(std::size_t count, Duration delay, std::vector<std::size_t>& order) {
+  std::vector<Task<>> tasks;
+  for (std::size_t i = 0; i < count; ++i) tasks.push_back(create_task(note_wake(delay, i, order)));
+  co_await gather(std::move(tasks));
+}
+
+RC_GTEST_PROP(VirtualTime, SameDeadlineTimersFireInArmOrder, ()) {
+  const auto count = *rc::gen::inRange<std::size_t>(1, 200);
+  const auto delay = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max());
+  VirtualClock clock;
+  std::vector<std::size_t> order;
+  run(same_deadline_sleepers(count, Duration{delay}, order), clock);
+  std::vector<std::size_t> expected(count);
+  std::iota(expected.begin(), expected.end(), 0);
+  RC_ASSERT(order == expected);
+  RC_ASSERT(clock.now() == TimePoint{Duration{delay}});
 }
 
 }  // namespace
