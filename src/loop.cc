@@ -28,9 +28,9 @@ struct LoopAccess {
     loop.runnable_tail_ = &task;
   }
 
-  static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string name,
+  static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
                             std::source_location where) {
-    if (!name.empty()) task.custom_name = new std::string(std::move(name));
+    if (!name.empty()) task.custom_name = new std::string(name);
     task.frame = frame;
     task.resume_point = frame;
     task.loop = &loop;
@@ -105,9 +105,9 @@ void run_outside(std::function<void()> job, std::function<void()> report) {
   LoopAccess::run_outside(running_loop("to_thread"), std::move(job), std::move(report));
 }
 
-void start_task(TaskState& task, std::coroutine_handle<> frame, std::string name, std::source_location where,
+void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view name, std::source_location where,
                 const char* caller) {
-  LoopAccess::register_task(running_loop(caller), task, frame, std::move(name), where);
+  LoopAccess::register_task(running_loop(caller), task, frame, name, where);
 }
 
 void TaskState::release() noexcept {

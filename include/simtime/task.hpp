@@ -21,6 +21,7 @@
 #include <exception>
 #include <source_location>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -186,12 +187,12 @@ struct Task<T>::Awaiter : detail::TaskAwaiterBase {
 /// `name` is for diagnostics; without one the task is called "Task-N".
 /// Throws std::runtime_error outside a running loop, std::invalid_argument for an empty Coro.
 template <class T>
-Task<T> create_task(Coro<T> coro, std::string name = {},
+Task<T> create_task(Coro<T> coro, std::string_view name = {},
                     std::source_location where = std::source_location::current()) {
   detail::running_loop("create_task");
   auto frame = detail::CoroAccess::release(coro);
   if (!frame) throw std::invalid_argument("create_task: the Coro is empty (moved from or already a task)");
-  detail::start_task(frame.promise(), frame, std::move(name), where, "create_task");
+  detail::start_task(frame.promise(), frame, name, where, "create_task");
   return detail::TaskAccess::adopt(frame);
 }
 

@@ -25,6 +25,7 @@
 #include <optional>
 #include <source_location>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -42,7 +43,7 @@ class TaskGroup {
   /// Throws InvalidStateError once the group is shutting down (a task failed or the group was
   /// cancelled) or has finished.
   template <class T>
-  Task<T> create_task(Coro<T> coro, std::string name = {},
+  Task<T> create_task(Coro<T> coro, std::string_view name = {},
                       std::source_location where = std::source_location::current());
 
   /// Cancels every unfinished task of the group and the body; the group then ends without
@@ -95,9 +96,9 @@ auto task_group(Body body) -> Coro<typename std::invoke_result_t<Body&, TaskGrou
 // ---------------------------------------------------------------------------------------
 
 template <class T>
-Task<T> TaskGroup::create_task(Coro<T> coro, std::string name, std::source_location where) {
+Task<T> TaskGroup::create_task(Coro<T> coro, std::string_view name, std::source_location where) {
   check_can_create();
-  Task<T> task = simtime::create_task(std::move(coro), std::move(name), where);
+  Task<T> task = simtime::create_task(std::move(coro), name, where);
   adopt(detail::TaskAccess::state(task));
   return task;
 }

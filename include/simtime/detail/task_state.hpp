@@ -14,6 +14,7 @@
 #include <functional>
 #include <source_location>
 #include <string>
+#include <string_view>
 
 namespace simtime {
 class Loop;
@@ -156,7 +157,7 @@ void disarm_timer(TimerNode& node) noexcept;
 void run_outside(std::function<void()> job, std::function<void()> report);
 
 /// Registers a coroutine frame as a new task on the running loop; it starts on a later turn.
-void start_task(TaskState& task, std::coroutine_handle<> frame, std::string name,
+void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view name,
                 std::source_location where, const char* caller);
 
 }  // namespace simtime::detail
