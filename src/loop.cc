@@ -136,6 +136,8 @@ void Loop::call_soon_threadsafe(std::function<void()> callback) { outside_.post(
 
 void Loop::set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
 
+void Loop::set_step_observer(StepObserver observer) { step_observer_ = std::move(observer); }
+
 void Loop::default_exception_handler(const UnretrievedException& report) {
   std::string what = "an exception not derived from std::exception";
   try {
@@ -258,8 +260,10 @@ void Loop::step(TaskState& task) {
   } while (next);
   this_thread.task = nullptr;
 
-  if (task.frame.done()) {
-    finish(task);
+  const std::uint64_t id = task.number;
+  const bool finished = task.frame.done();
+  if (finished) {
+    finish(task);  // may destroy the task
   } else if (task.must_cancel && task.blocked_on != nullptr) {
     // Cancelled while running (e.g. by itself): the wait it just began takes the
     // cancellation, as asyncio's Task.__step does with _must_cancel.
@@ -269,6 +273,7 @@ void Loop::step(TaskState& task) {
       task.wait_abandoned = true;
     }
   }
+  if (step_observer_) step_observer_(StepEvent{id, finished});
 }
 
 void Loop::finish(TaskState& task) {

@@ -216,3 +216,49 @@ TEST(Loop, ATaskWokenDuringATurnRunsInTheNextTurn) {
 
 }  // namespace
 }  // namespace simtime
+
+namespace simtime {
+namespace {
+
+using namespace std::chrono_literals;
+
+Coro<> two_sleeps() {
+  co_await sleep(1s);
+  co_await sleep(1s);
+}
+
+TEST(Loop, AStepObserverSeesEveryStepOfEveryTask) {
+  VirtualClock clock;
+  Loop loop(clock);
+  std::vector<std::string> steps;
+  loop.set_step_observer([&](const StepEvent& step) {
+    steps.push_back(std::to_string(step.task_id) + (step.finished ? " finished" : " suspended"));
+  });
+  loop.run([]() -> Coro<> { co_await create_task(two_sleeps()); }());
+  EXPECT_THAT(steps, ElementsAre("1 suspended", "2 suspended", "2 suspended", "2 finished", "1 finished"));
+}
+
+TEST(Loop, AStepObserverMayCancelTheTaskThatJustSuspended) {
+  VirtualClock clock;
+  Loop loop(clock);
+  Task<> victim;
+  int suspensions = 0;
+  // Cancels the victim at its second suspension point, the way a fault-injection harness
+  // walks through every point.
+  loop.set_step_observer([&](const StepEvent& step) {
+    if (victim.valid() && step.task_id == victim.id() && !step.finished && ++suspensions == 2) victim.cancel();
+  });
+  auto body = [&]() -> Coro<std::string> {
+    victim = create_task(two_sleeps());
+    try {
+      co_await victim;
+    } catch (const CancelledError&) {
+      co_return "cancelled at " + format_time(now()) + " after " + std::to_string(suspensions) + " suspensions";
+    }
+    co_return "finished";
+  };
+  EXPECT_EQ(loop.run(body()), "cancelled at 1s after 2 suspensions");
+}
+
+}  // namespace
+}  // namespace simtime

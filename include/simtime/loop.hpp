@@ -42,6 +42,17 @@ struct UnretrievedException {
 /// Receives unretrieved task exceptions (rule 17). Runs on the loop's thread.
 using ExceptionHandler = std::function<void(const UnretrievedException&)>;
 
+/// One step of a task, as seen by a step observer: the task ran from one suspension point to
+/// the next (or to its end).
+struct StepEvent {
+  std::uint64_t task_id;  // Task::id()
+  bool finished;          // the step ended the task
+};
+
+/// Watches every step the loop runs, on the loop's thread (tests, tracing). The observer may
+/// cancel tasks; it must not run coroutines.
+using StepObserver = std::function<void(const StepEvent&)>;
+
 class Loop {
  public:
   /// A loop on `clock`, which must outlive it.
@@ -81,6 +92,10 @@ class Loop {
   /// Replaces the handler for unretrieved task exceptions; an empty one restores the
   /// default, which prints the task's name, where it was created and the exception to stderr.
   void set_exception_handler(ExceptionHandler handler);
+
+  /// Installs (or, when empty, removes) the step observer. Without one a step costs a single
+  /// untaken branch.
+  void set_step_observer(StepObserver observer);
   static void default_exception_handler(const UnretrievedException& report);
 
  private:
@@ -108,6 +123,7 @@ class Loop {
   std::size_t unfinished_tasks_ = 0;
   std::uint64_t next_task_number_ = 1;
   ExceptionHandler exception_handler_;
+  StepObserver step_observer_;
   detail::OutsideQueue outside_;
   std::unique_ptr<detail::WorkerPool> workers_;  // started by the first to_thread
 };

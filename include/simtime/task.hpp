@@ -69,6 +69,8 @@ class Task {
   /// Task.uncancel()); when none remain, a cancellation not yet delivered is dropped. For
   /// code that turns a cancellation it caused into something else, as `timeout` does.
   std::uint32_t uncancel() { return checked().uncancel(); }
+  /// The task's number on its loop, counting from 1 in creation order (the N of "Task-N").
+  [[nodiscard]] std::uint64_t id() const { return checked().number; }
   /// The name given to create_task, or "Task-N" (N counts tasks per loop from 1).
   [[nodiscard]] std::string name() const { return checked().name(); }
   /// Where create_task was called.
