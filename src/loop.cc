@@ -95,7 +95,7 @@ TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noe
 
 void schedule(TaskState& task) noexcept { LoopAccess::schedule(*task.loop, task); }
 
-void arm_timer(TimerNode& node) { LoopAccess::timers(*node.task->loop).push(node); }
+void arm_timer(TimerNode& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop).push(node, deadline); }
 
 void disarm_timer(TimerNode& node) noexcept {
   if (node.armed() && node.task->loop != nullptr) LoopAccess::timers(*node.task->loop).remove(node);

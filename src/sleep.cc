@@ -13,10 +13,11 @@ SleepAwaiter::~SleepAwaiter() { disarm_timer(timer_); }
 bool SleepAwaiter::await_ready() {
   const TimePoint now = running_loop(kind_ == Kind::delay ? "sleep" : "sleep_until").now();
   if (kind_ == Kind::delay) {
-    deadline_ = checked_deadline(now, delay_, "sleep");
+    when_ = checked_deadline(now, Duration{when_}, "sleep").time_since_epoch().count();
+    kind_ = Kind::deadline;
   }
   // A deadline not in the future yields rather than waits (asyncio's sleep(0)).
-  yields_ = deadline_ <= now;
+  yields_ = deadline() <= now;
   return false;
 }
 
@@ -27,8 +28,7 @@ void SleepAwaiter::await_suspend(std::coroutine_handle<> awaiting) {
     schedule(*timer_.task);
     return;
   }
-  timer_.deadline = deadline_;
-  arm_timer(timer_);  // may throw bad_alloc, before the task is marked waiting
+  arm_timer(timer_, deadline());  // may throw bad_alloc, before the task is marked waiting
   suspend_current(awaiting, this);
 }
 
@@ -39,7 +39,7 @@ bool SleepAwaiter::cancel_wait(TaskState& waiter) {
 }
 
 void SleepAwaiter::describe(std::string& out) const {
-  fmt::format_to(std::back_inserter(out), "sleep until {}", format_time(deadline_));
+  fmt::format_to(std::back_inserter(out), "sleep until {}", format_time(deadline()));
 }
 
 }  // namespace simtime::detail

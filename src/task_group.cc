@@ -85,8 +85,7 @@ void TaskGroup::on_child_done(detail::TaskState& child) {
   // failing at the same instant all count as failures instead of the later ones being
   // cancelled first.
   if (!aborting_ && !parent_cancel_requested_ && !abort_timer_.armed()) {
-    abort_timer_.deadline = parent_->loop->now();
-    detail::arm_timer(abort_timer_);
+    detail::arm_timer(abort_timer_, parent_->loop->now());
   }
 }
 

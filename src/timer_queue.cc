@@ -6,7 +6,7 @@
 
 namespace simtime::detail {
 
-void TimerQueue::push(TimerNode& node) {
+void TimerQueue::push(TimerNode& node, TimePoint deadline) {
   std::uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -16,7 +16,7 @@ void TimerQueue::push(TimerNode& node) {
     free_slots_.reserve(slots_.capacity());  // so that releasing a slot never allocates
   }
   const std::uint64_t sequence = next_sequence_++;
-  heap_.push_back(Entry{node.deadline, sequence, slot});  // may throw: nothing changed yet
+  heap_.push_back(Entry{deadline, sequence, slot});  // may throw: nothing changed yet
   std::push_heap(heap_.begin(), heap_.end(), later);
   if (!free_slots_.empty() && free_slots_.back() == slot) free_slots_.pop_back();
   slots_[slot] = Slot{&node, sequence};

@@ -59,8 +59,7 @@ void CompletionQueue::suspend(std::coroutine_handle<> awaiting) {
   TaskState& waiter = current_task("as_completed");
   if (deadline_) {
     timer_.task = &waiter;
-    timer_.deadline = *deadline_;
-    arm_timer(timer_);
+    arm_timer(timer_, *deadline_);
   }
   waiter_ = &suspend_current(awaiting, this);
   suspended_ = true;

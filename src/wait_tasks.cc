@@ -48,8 +48,7 @@ void WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
   TaskState& waiter = current_task("wait");
   if (deadline_) {
     timer_.task = &waiter;
-    timer_.deadline = *deadline_;
-    arm_timer(timer_);
+    arm_timer(timer_, *deadline_);
   }
   node_count_ = remaining_;
   nodes_ = std::make_unique<Node[]>(node_count_);

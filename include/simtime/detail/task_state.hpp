@@ -16,6 +16,8 @@
 #include <string>
 #include <string_view>
 
+#include "simtime/clock.hpp"
+
 namespace simtime {
 class Loop;
 }
@@ -147,8 +149,8 @@ TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noe
 /// Puts `task` at the back of its loop's runnable queue.
 void schedule(TaskState& task) noexcept;
 
-/// Arms `node` on the loop of `node.task`; it fires at `node.deadline`.
-void arm_timer(TimerNode& node);
+/// Arms `node` on the loop of `node.task`; it fires at `deadline`.
+void arm_timer(TimerNode& node, TimePoint deadline);
 /// Removes `node` from its loop's timers if it is armed.
 void disarm_timer(TimerNode& node) noexcept;
 

@@ -21,7 +21,6 @@ namespace simtime::detail {
 struct TaskState;
 
 struct TimerNode {
-  TimePoint deadline{};
   TaskState* task = nullptr;  // the task to wake (default action) or to act on
   // What firing does; null means "schedule `task`", the common case kept off the indirect
   // call path.
@@ -34,7 +33,7 @@ struct TimerNode {
 
 class TimerQueue {
  public:
-  void push(TimerNode& node);
+  void push(TimerNode& node, TimePoint deadline);
   void remove(TimerNode& node) noexcept;
   /// The earliest armed node if its deadline is at or before `now`, removed from the queue.
   TimerNode* pop_due(TimePoint now) noexcept;
