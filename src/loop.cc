@@ -125,7 +125,11 @@ using detail::TaskPhase;
 using detail::TaskState;
 using detail::this_thread;
 
-Loop::Loop(Clock& clock) : clock_(&clock), virtual_clock_(dynamic_cast<VirtualClock*>(&clock)) {}
+Loop::Loop(Clock& clock)
+    : clock_(&clock),
+      virtual_clock_(dynamic_cast<VirtualClock*>(&clock)),
+      // Made up front: tasks destroyed in ~Loop get it without allocating.
+      closed_before_finishing_(std::make_exception_ptr(CancelledError("the loop closed before the task finished"))) {}
 
 Loop::~Loop() {
   close();
@@ -150,20 +154,22 @@ void Loop::default_exception_handler(const UnretrievedException& report) {
              report.task_name, report.created_at.file_name(), report.created_at.line(), what);
 }
 
-void Loop::report_unretrieved(TaskState& task) {
+void Loop::report_unretrieved(TaskState& task) noexcept {
   task.exception_retrieved = true;
-  const UnretrievedException report{task.name(), task.created_at, task.exception};
   try {
-    if (exception_handler_) {
-      exception_handler_(report);
-    } else {
-      default_exception_handler(report);
+    const UnretrievedException report{task.name(), task.created_at, task.exception};
+    try {
+      if (exception_handler_) {
+        exception_handler_(report);
+      } else {
+        default_exception_handler(report);
+      }
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "simtime: the exception handler threw while reporting task '{}': {}\n", report.task_name,
+                 error.what());
     }
-  } catch (const std::exception& error) {
-    fmt::print(stderr, "simtime: the exception handler threw while reporting task '{}': {}\n", report.task_name,
-               error.what());
   } catch (...) {
-    fmt::print(stderr, "simtime: the exception handler threw while reporting task '{}'\n", report.task_name);
+    // Out of memory while reporting (a report is made in ~Loop too): drop the report.
   }
 }
 
@@ -296,40 +302,47 @@ void Loop::cancel_all_pending() {
   for (TaskState* task : pending) task->cancel();
 }
 
-void Loop::destroy_unfinished() {
+void Loop::destroy_unfinished() noexcept {
   timers_.clear();
   runnable_head_ = runnable_tail_ = nullptr;
-  std::vector<TaskState*> unfinished;
-  for (TaskState* task = live_head_; task != nullptr; task = task->live_next) {
-    if (!task->done()) unfinished.push_back(task);
+  // The unfinished tasks move to a list of their own, linked through live_next (this runs
+  // in ~Loop, possibly after running out of memory: nothing here allocates). The loop's
+  // reference on each pins it meanwhile: destroying one frame releases the handles it held
+  // on others.
+  TaskState* doomed = nullptr;
+  for (TaskState* task = live_head_; task != nullptr;) {
+    TaskState* const next = task->live_next;
+    if (!task->done()) {
+      detail::LoopAccess::forget(*this, *task);
+      // A handle that outlives this sees a task that was cancelled and can never run again.
+      task->phase = TaskPhase::done;
+      task->cancelled = true;
+      task->exception = closed_before_finishing_;
+      task->exception_retrieved = true;
+      task->blocked_on = nullptr;
+      task->live_next = doomed;
+      doomed = task;
+      --unfinished_tasks_;
+    }
+    task = next;
   }
-  // Pin every frame first: destroying one frame releases the handles it held on others.
-  for (TaskState* task : unfinished) {
-    task->add_ref();
-    detail::LoopAccess::forget(*this, *task);
-    // A handle that outlives this sees a task that was cancelled and can never run again.
-    task->phase = TaskPhase::done;
-    task->cancelled = true;
-    task->exception = std::make_exception_ptr(CancelledError("the loop closed before the task finished"));
-    task->exception_retrieved = true;
-    task->blocked_on = nullptr;
-    --task->refs;  // the loop's reference
-    --unfinished_tasks_;
+  while (doomed != nullptr) {
+    TaskState* const task = doomed;
+    doomed = std::exchange(task->live_next, nullptr);
+    task->release();  // the loop's reference
   }
-  for (TaskState* task : unfinished) task->release();
 }
 
-void Loop::close() {
+void Loop::close() noexcept {
   destroy_unfinished();
-  // Finished tasks still held by handles: report what nobody retrieved, then let the
-  // handles own them alone.
-  std::vector<TaskState*> finished;
-  for (TaskState* task = live_head_; task != nullptr; task = task->live_next) finished.push_back(task);
-  std::reverse(finished.begin(), finished.end());
-  for (TaskState* task : finished) {
+  // Finished tasks still held by handles: report what nobody retrieved, oldest first, then
+  // let the handles own them alone.
+  TaskState* oldest = live_head_;
+  while (oldest != nullptr && oldest->live_next != nullptr) oldest = oldest->live_next;
+  for (TaskState* task = oldest; task != nullptr; task = task->live_prev) {
     if (task->exception && !task->exception_retrieved && !task->cancelled) report_unretrieved(*task);
-    detail::LoopAccess::forget(*this, *task);
   }
+  while (live_head_ != nullptr) detail::LoopAccess::forget(*this, *live_head_);
 }
 
 std::string Loop::describe_deadlock() const {

@@ -109,10 +109,10 @@ class Loop {
   void finish(detail::TaskState& task);
   bool run_until_done_or_stuck(detail::TaskState* main);
   void cancel_all_pending();
-  void destroy_unfinished();
-  void close();
+  void destroy_unfinished() noexcept;
+  void close() noexcept;
   [[nodiscard]] std::string describe_deadlock() const;
-  void report_unretrieved(detail::TaskState& task);
+  void report_unretrieved(detail::TaskState& task) noexcept;
 
   Clock* clock_;
   VirtualClock* virtual_clock_;  // the same clock when virtual: read without a virtual call
@@ -124,6 +124,7 @@ class Loop {
   std::uint64_t next_task_number_ = 1;
   ExceptionHandler exception_handler_;
   StepObserver step_observer_;
+  std::exception_ptr closed_before_finishing_;
   detail::OutsideQueue outside_;
   std::unique_ptr<detail::WorkerPool> workers_;  // started by the first to_thread
 };
