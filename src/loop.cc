@@ -93,7 +93,11 @@ TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noe
   return task;
 }
 
-void schedule(TaskState& task) noexcept { LoopAccess::schedule(*task.loop, task); }
+void schedule(TaskState& task) noexcept {
+  // A task of a closed loop is being destroyed: something its frame held (a lock guard,
+  // say) may still try to wake it or a fellow waiter on the way out.
+  if (task.loop != nullptr) LoopAccess::schedule(*task.loop, task);
+}
 
 void arm_timer(TimerNode& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop).push(node, deadline); }
 
