@@ -14,3 +14,9 @@
 #include "simtime/shield.hpp"     // IWYU pragma: export
 #include "simtime/task_group.hpp" // IWYU pragma: export
 #include "simtime/wait.hpp"       // IWYU pragma: export
+#include "simtime/sync/barrier.hpp"    // IWYU pragma: export
+#include "simtime/sync/condition.hpp"  // IWYU pragma: export
+#include "simtime/sync/event.hpp"      // IWYU pragma: export
+#include "simtime/sync/lock.hpp"       // IWYU pragma: export
+#include "simtime/sync/queue.hpp"      // IWYU pragma: export
+#include "simtime/sync/semaphore.hpp"  // IWYU pragma: export

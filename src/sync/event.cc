@@ -1,0 +1,46 @@
+#include "simtime/sync/event.hpp"
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <utility>
+
+namespace simtime {
+
+Event::Event(std::string name, std::source_location where) : identity_("Event", std::move(name), where) {}
+
+void Event::set() noexcept {
+  if (set_) return;
+  set_ = true;
+  // asyncio's Event.set: every waiter is woken, in the order it started waiting.
+  while (detail::WaitNode* node = waiters_.pop_front()) detail::wake(*node->task);
+}
+
+void Event::describe(std::string& out) const {
+  identity_.append_to(out);
+  out += set_ ? " [set" : " [unset";
+  if (!waiters_.empty()) fmt::format_to(std::back_inserter(out), ", waiters:{}", waiters_.size());
+  out += ']';
+}
+
+namespace detail {
+
+void EventWaiter::await_suspend(std::coroutine_handle<> awaiting) noexcept {
+  node_.task = &suspend_current(awaiting, this);
+  event_->waiters_.push_back(node_);
+}
+
+bool EventWaiter::cancel_wait(TaskState& waiter) {
+  node_.unlink();
+  schedule(waiter);
+  return false;
+}
+
+void EventWaiter::describe(std::string& out) const {
+  if (!node_.linked()) return append_destroyed(out, "Event", where_);
+  event_->describe(out);
+  append_awaited_at(out, where_);
+}
+
+}  // namespace detail
+}  // namespace simtime

@@ -1,0 +1,88 @@
+#include "simtime/sync/lock.hpp"
+
+#include <fmt/format.h>
+
+#include <iterator>
+#include <utility>
+
+#include "simtime/errors.hpp"
+
+namespace simtime {
+
+Lock::Lock(std::string name, std::source_location where) : identity_("Lock", std::move(name), where) {}
+
+void Lock::release() {
+  if (!locked_) {
+    throw InvalidStateError(fmt::format("{}: release() of a lock that is not acquired", identity_.str()));
+  }
+  locked_ = false;
+  wake_up_first();
+}
+
+void Lock::wake_up_first() noexcept {
+  detail::WaitNode* first = waiters_.front();
+  if (first != nullptr && !first->woken) {
+    first->woken = true;
+    detail::wake(*first->task);
+  }
+}
+
+void Lock::enqueue(detail::WaitNode& node) noexcept {
+  node.woken = false;
+  waiters_.push_back(node);
+  if (!locked_) wake_up_first();
+}
+
+void Lock::describe(std::string& out) const {
+  identity_.append_to(out);
+  out += locked_ ? " [locked" : " [unlocked";
+  if (!waiters_.empty()) fmt::format_to(std::back_inserter(out), ", waiters:{}", waiters_.size());
+  out += ']';
+}
+
+void LockGuard::unlock() {
+  if (lock_ == nullptr) {
+    throw InvalidStateError("LockGuard::unlock: the guard holds no lock (already unlocked, or moved from)");
+  }
+  std::exchange(lock_, nullptr)->release();
+}
+
+namespace detail {
+
+void LockAcquire::await_suspend(std::coroutine_handle<> awaiting) noexcept {
+  node_.task = &suspend_current(awaiting, this);
+  node_.woken = false;
+  lock_->waiters_.push_back(node_);
+}
+
+void LockAcquire::await_resume() {
+  TaskState* task = node_.task;
+  if (task == nullptr) return;  // took a free lock without suspending
+  // Still queued means the lock woke us; a cancellation before the wake unlinked the node.
+  const bool woken = node_.linked() && node_.woken;
+  node_.unlink();
+  if (cancel_pending(*task)) {
+    // Woken, then cancelled before running: the wake is not lost but passed on (asyncio's
+    // Lock.acquire calls _wake_up_first when cancelled).
+    if (woken && !lock_->locked_) lock_->wake_up_first();
+    task->throw_if_cancel_requested();
+  }
+  if (!woken) throw_destroyed("Lock", "Lock::acquire");
+  lock_->locked_ = true;
+}
+
+bool LockAcquire::cancel_wait(TaskState& waiter) {
+  // Only a waiter not yet woken is still blocked, so there is no wake to pass on.
+  node_.unlink();
+  schedule(waiter);
+  return false;
+}
+
+void LockAcquire::describe(std::string& out) const {
+  if (!node_.linked()) return append_destroyed(out, "Lock", where_);
+  lock_->describe(out);
+  append_awaited_at(out, where_);
+}
+
+}  // namespace detail
+}  // namespace simtime
