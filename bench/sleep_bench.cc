@@ -1,8 +1,8 @@
-// Many concurrent sleeping tasks on the virtual clock, then many cancelled mid-sleep: task i sleeps
-// splitmix64(1, i) % 1,000,000 ms (the peers' W1), all gathered. Checks that every task
-// wakes at exactly its deadline and that wakes come in deadline order.
+// W1, one sleep per task: many concurrent sleeping tasks on the virtual clock, then many
+// cancelled mid-sleep. Task i sleeps splitmix64(1, i) % 1,000,000 ms (the peers' W1), all
+// gathered. Checks that every task wakes at exactly its deadline and that wakes come in
+// deadline order.
 #include <benchmark/benchmark.h>
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdint>
@@ -10,6 +10,7 @@
 
 #include <simtime/simtime.hpp>
 
+#include "bench/counters.hpp"
 #include "bench/splitmix.hpp"
 
 namespace simtime::bench {
@@ -41,6 +42,7 @@ Coro<> sleep_all(std::int64_t tasks, Check& check) {
 
 void ConcurrentSleepingTasks(benchmark::State& state) {
   const std::int64_t tasks = state.range(0);
+  const PeakMemory memory;
   for (auto _ : state) {
     VirtualClock clock;
     Check check;
@@ -50,14 +52,9 @@ void ConcurrentSleepingTasks(benchmark::State& state) {
       return;
     }
   }
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  state.counters["tasks_per_s"] =
-      benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  state.counters["peak_rss_bytes_per_task"] = static_cast<double>(usage.ru_maxrss) * 1024.0 / static_cast<double>(tasks);
+  report_counters(state, static_cast<double>(tasks), tasks, memory);
 }
-BENCHMARK(ConcurrentSleepingTasks)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(ConcurrentSleepingTasks)->Arg(1'000'000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 Coro<> cancel_all_mid_sleep(std::int64_t tasks, std::int64_t& cancelled, std::size_t& timers_left) {
   std::vector<Task<>> handles;
@@ -77,6 +74,7 @@ Coro<> cancel_all_mid_sleep(std::int64_t tasks, std::int64_t& cancelled, std::si
 // Every task is cancelled while asleep: each timer must be removed and each frame freed.
 void CancelSleepingTasks(benchmark::State& state) {
   const std::int64_t tasks = state.range(0);
+  const PeakMemory memory;
   for (auto _ : state) {
     VirtualClock clock;
     std::int64_t cancelled = 0;
@@ -87,13 +85,9 @@ void CancelSleepingTasks(benchmark::State& state) {
       return;
     }
   }
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  state.counters["tasks_per_s"] =
-      benchmark::Counter(static_cast<double>(tasks), benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  report_counters(state, static_cast<double>(tasks), tasks, memory);
 }
-BENCHMARK(CancelSleepingTasks)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(CancelSleepingTasks)->Arg(1'000'000)->Iterations(1)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace simtime::bench
