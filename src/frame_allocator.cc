@@ -2,7 +2,7 @@
 // large chunks: a task's frame costs no malloc call and no malloc header, and a frame freed
 // is reused by the next frame of its size. Blocks may be freed on another thread than the
 // one that allocated them (they join that thread's lists), so chunks belong to the process
-// and are never returned; the pool keeps its high-water mark. Builds with AddressSanitizer
+// and are never returned, not even at exit; the pool keeps its high-water mark. Builds with AddressSanitizer
 // use plain operator new, so that a use of a destroyed frame is still caught.
 #include <cstddef>
 #include <mutex>
@@ -35,18 +35,16 @@ class ChunkRegistry {
     chunks_.push_back(chunk);
     return chunk;
   }
-  ~ChunkRegistry() {
-    for (void* chunk : chunks_) ::operator delete(chunk);
-  }
-
  private:
   std::mutex mutex_;
   std::vector<void*> chunks_;
 };
 
+// Never destroyed: a Task or Coro held by a static may free its frame during static
+// destruction, after a registry destroyed at exit would have freed the chunks.
 ChunkRegistry& chunk_registry() {
-  static ChunkRegistry registry;
-  return registry;
+  static auto* const registry = new ChunkRegistry;
+  return *registry;
 }
 
 struct FreeBlock {
