@@ -180,7 +180,7 @@ Coro<T> wait_no_time(Task<T> task) {
 }
 
 template <class T>
-Coro<T> wait_no_time(Coro<T> never_started) {
+Coro<T> wait_no_time([[maybe_unused]] Coro<T> never_started) {
   co_await std::suspend_never{};  // a coroutine, so that nothing happens before it is awaited
   throw TimeoutError("wait_for: the time limit was not positive; the coroutine never ran");
 }
