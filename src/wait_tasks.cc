@@ -50,8 +50,8 @@ void WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
     timer_.task = &waiter;
     arm_timer(timer_, *deadline_);
   }
+  nodes_ = std::make_unique<Node[]>(remaining_);  // may throw: nothing to undo yet
   node_count_ = remaining_;
-  nodes_ = std::make_unique<Node[]>(node_count_);
   std::size_t next = 0;
   for (TaskState* task : tasks_) {
     if (task->done()) continue;
