@@ -29,7 +29,7 @@ struct LoopAccess {
   }
 
   static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
-                            std::source_location where) {
+                            SourceLocation where) {
     if (!name.empty()) task.custom_name = new std::string(name);
     task.frame = frame;
     task.resume_point = frame;
@@ -109,7 +109,7 @@ void run_outside(std::function<void()> job, std::function<void()> report) {
   LoopAccess::run_outside(running_loop("to_thread"), std::move(job), std::move(report));
 }
 
-void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view name, std::source_location where,
+void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view name, SourceLocation where,
                 const char* caller) {
   LoopAccess::register_task(running_loop(caller), task, frame, name, where);
 }
@@ -177,7 +177,7 @@ void Loop::report_unretrieved(TaskState& task) noexcept {
   }
 }
 
-TaskState& Loop::begin_run(TaskState& main, std::coroutine_handle<> frame, std::source_location where) {
+TaskState& Loop::begin_run(TaskState& main, std::coroutine_handle<> frame, SourceLocation where) {
   if (this_thread.loop != nullptr) {
     frame.destroy();
     throw std::runtime_error("run: a loop is already running on this thread (simtime::run cannot be nested)");

@@ -19,7 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 #include <utility>
 
@@ -35,7 +35,7 @@ namespace simtime {
 /// What the loop knows about a task exception that nobody retrieved.
 struct UnretrievedException {
   std::string task_name;
-  std::source_location created_at;
+  SourceLocation created_at;
   std::exception_ptr exception;
 };
 
@@ -68,7 +68,7 @@ class Loop {
   /// nothing can ever run again (rule 11), std::runtime_error if a loop is already running
   /// on this thread.
   template <class T>
-  T run(Coro<T> main, std::source_location where = std::source_location::current());
+  T run(Coro<T> main, SourceLocation where = SourceLocation::current());
 
   /// The loop's clock time.
   [[nodiscard]] TimePoint now() const { return virtual_clock_ ? virtual_clock_->now() : clock_->now(); }
@@ -102,7 +102,7 @@ class Loop {
   friend struct detail::LoopAccess;
 
   detail::TaskState& begin_run(detail::TaskState& main, std::coroutine_handle<> frame,
-                               std::source_location where);
+                               SourceLocation where);
   void run_main(detail::TaskState& main);
   void run_turn();
   void step(detail::TaskState& task);
@@ -131,14 +131,14 @@ class Loop {
 
 /// Runs `main` on a fresh loop over `clock` and returns its value (asyncio.run).
 template <class T>
-T run(Coro<T> main, Clock& clock, std::source_location where = std::source_location::current()) {
+T run(Coro<T> main, Clock& clock, SourceLocation where = SourceLocation::current()) {
   Loop loop(clock);
   return loop.run(std::move(main), where);
 }
 
 /// Runs `main` on a fresh loop over a fresh RealClock.
 template <class T>
-T run(Coro<T> main, std::source_location where = std::source_location::current()) {
+T run(Coro<T> main, SourceLocation where = SourceLocation::current()) {
   RealClock clock;
   return run(std::move(main), clock, where);
 }
@@ -156,7 +156,7 @@ T run(Coro<T> main, std::source_location where = std::source_location::current()
 // ---------------------------------------------------------------------------------------
 
 template <class T>
-T Loop::run(Coro<T> main, std::source_location where) {
+T Loop::run(Coro<T> main, SourceLocation where) {
   auto frame = detail::CoroAccess::release(main);
   if (!frame) throw std::invalid_argument("run: the main Coro is empty (moved from or already a task)");
   begin_run(frame.promise(), frame, where);

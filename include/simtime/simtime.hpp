@@ -8,6 +8,7 @@
 #include "simtime/live_objects.hpp"  // IWYU pragma: export
 #include "simtime/loop.hpp"      // IWYU pragma: export
 #include "simtime/sleep.hpp"     // IWYU pragma: export
+#include "simtime/source_location.hpp"  // IWYU pragma: export
 #include "simtime/task.hpp"      // IWYU pragma: export
 #include "simtime/thread.hpp"    // IWYU pragma: export
 #include "simtime/timeout.hpp"   // IWYU pragma: export

@@ -19,7 +19,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -74,7 +74,7 @@ class Task {
   /// The name given to create_task, or "Task-N" (N counts tasks per loop from 1).
   [[nodiscard]] std::string name() const { return checked().name(); }
   /// Where create_task was called.
-  [[nodiscard]] std::source_location created_at() const { return checked().created_at; }
+  [[nodiscard]] SourceLocation created_at() const { return checked().created_at; }
 
   /// The task's result. Throws InvalidStateError if it has not finished, CancelledError if
   /// it was cancelled, or the exception that escaped it.
@@ -190,7 +190,7 @@ struct Task<T>::Awaiter : detail::TaskAwaiterBase {
 /// Throws std::runtime_error outside a running loop, std::invalid_argument for an empty Coro.
 template <class T>
 Task<T> create_task(Coro<T> coro, std::string_view name = {},
-                    std::source_location where = std::source_location::current()) {
+                    SourceLocation where = SourceLocation::current()) {
   detail::running_loop("create_task");
   auto frame = detail::CoroAccess::release(coro);
   if (!frame) throw std::invalid_argument("create_task: the Coro is empty (moved from or already a task)");

@@ -23,7 +23,7 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -44,7 +44,7 @@ class TaskGroup {
   /// cancelled) or has finished.
   template <class T>
   Task<T> create_task(Coro<T> coro, std::string_view name = {},
-                      std::source_location where = std::source_location::current());
+                      SourceLocation where = SourceLocation::current());
 
   /// Cancels every unfinished task of the group and the body; the group then ends without
   /// raising CancelledError (asyncio 3.14's TaskGroup.cancel). Does nothing once finished.
@@ -96,7 +96,7 @@ auto task_group(Body body) -> Coro<typename std::invoke_result_t<Body&, TaskGrou
 // ---------------------------------------------------------------------------------------
 
 template <class T>
-Task<T> TaskGroup::create_task(Coro<T> coro, std::string_view name, std::source_location where) {
+Task<T> TaskGroup::create_task(Coro<T> coro, std::string_view name, SourceLocation where) {
   check_can_create();
   Task<T> task = simtime::create_task(std::move(coro), name, where);
   adopt(detail::TaskAccess::state(task));

@@ -10,7 +10,7 @@
 
 namespace simtime {
 
-Barrier::Barrier(std::ptrdiff_t parties, std::string name, std::source_location where)
+Barrier::Barrier(std::ptrdiff_t parties, std::string name, SourceLocation where)
     : identity_("Barrier", std::move(name), where), parties_(parties < 1 ? 1 : static_cast<std::size_t>(parties)) {
   if (parties < 1) {
     throw std::invalid_argument(fmt::format("{}: parties {} must be >= 1", identity_.str(), parties));

@@ -9,10 +9,10 @@
 
 namespace simtime {
 
-Condition::Condition(std::string name, std::source_location where)
+Condition::Condition(std::string name, SourceLocation where)
     : identity_("Condition", name, where), own_lock_(std::in_place, std::move(name), where), lock_(&*own_lock_) {}
 
-Condition::Condition(Lock& lock, std::string name, std::source_location where)
+Condition::Condition(Lock& lock, std::string name, SourceLocation where)
     : identity_("Condition", std::move(name), where), lock_(&lock) {}
 
 void Condition::require_locked(const char* operation) const {

@@ -7,7 +7,7 @@
 
 namespace simtime {
 
-Event::Event(std::string name, std::source_location where) : identity_("Event", std::move(name), where) {}
+Event::Event(std::string name, SourceLocation where) : identity_("Event", std::move(name), where) {}
 
 void Event::set() noexcept {
   if (set_) return;

@@ -9,7 +9,7 @@
 
 namespace simtime {
 
-Lock::Lock(std::string name, std::source_location where) : identity_("Lock", std::move(name), where) {}
+Lock::Lock(std::string name, SourceLocation where) : identity_("Lock", std::move(name), where) {}
 
 void Lock::release() {
   if (!locked_) {

@@ -11,7 +11,7 @@
 
 namespace simtime::detail {
 
-QueueCore::QueueCore(const char* kind, std::ptrdiff_t max, std::string name, std::source_location where)
+QueueCore::QueueCore(const char* kind, std::ptrdiff_t max, std::string name, SourceLocation where)
     : identity(kind, std::move(name), where), maxsize(max) {}
 
 void QueueCore::added() noexcept {

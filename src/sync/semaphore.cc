@@ -10,10 +10,10 @@
 
 namespace simtime {
 
-Semaphore::Semaphore(std::ptrdiff_t value, std::string name, std::source_location where)
+Semaphore::Semaphore(std::ptrdiff_t value, std::string name, SourceLocation where)
     : Semaphore(value, false, "Semaphore", std::move(name), where) {}
 
-Semaphore::Semaphore(std::ptrdiff_t value, bool bounded, const char* kind, std::string name, std::source_location where)
+Semaphore::Semaphore(std::ptrdiff_t value, bool bounded, const char* kind, std::string name, SourceLocation where)
     : identity_(kind, std::move(name), where), value_(value), bound_(bounded ? value : -1) {
   if (value < 0) {
     throw std::invalid_argument(fmt::format("{}: initial value {} must be >= 0", identity_.str(), value));

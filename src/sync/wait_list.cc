@@ -23,11 +23,11 @@ std::string SyncIdentity::str() const {
   return out;
 }
 
-void append_awaited_at(std::string& out, std::source_location where) {
+void append_awaited_at(std::string& out, SourceLocation where) {
   fmt::format_to(std::back_inserter(out), ", awaited at {}:{}", where.file_name(), where.line());
 }
 
-void append_destroyed(std::string& out, const char* kind, std::source_location where) {
+void append_destroyed(std::string& out, const char* kind, SourceLocation where) {
   fmt::format_to(std::back_inserter(out), "{} (destroyed while the task waited on it)", kind);
   append_awaited_at(out, where);
 }

@@ -134,7 +134,6 @@ class Faults {
   std::vector<Participant> participants_;
   std::size_t steps_ = 0;
   std::size_t step_budget_ = 0;  // 0: none
-  std::size_t victim_count_ = 0;
   bool cancelled_ = false;
 };
 

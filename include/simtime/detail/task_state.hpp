@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 #include <string_view>
 
@@ -82,7 +82,7 @@ struct TaskState {
   CompletionWaiter* waiters_tail = nullptr;
   Loop* loop = nullptr;  // null once the loop that ran it has closed
   std::string* custom_name = nullptr;
-  std::source_location created_at;
+  SourceLocation created_at;
   std::uint64_t number = 0;  // Task-N
   std::uint32_t refs = 0;
   std::uint32_t cancel_requests = 0;  // asyncio's Task.cancelling()
@@ -160,6 +160,6 @@ void run_outside(std::function<void()> job, std::function<void()> report);
 
 /// Registers a coroutine frame as a new task on the running loop; it starts on a later turn.
 void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view name,
-                std::source_location where, const char* caller);
+                SourceLocation where, const char* caller);
 
 }  // namespace simtime::detail

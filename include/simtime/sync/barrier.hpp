@@ -30,7 +30,7 @@
 
 #include <coroutine>
 #include <cstddef>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <stdexcept>
 #include <string>
 
@@ -57,7 +57,7 @@ class Barrier {
   /// A barrier for `parties` tasks. `name` and the construction site appear in diagnostics.
   /// Throws std::invalid_argument if `parties` < 1.
   explicit Barrier(std::ptrdiff_t parties, std::string name = {},
-                   std::source_location where = std::source_location::current());
+                   SourceLocation where = SourceLocation::current());
   Barrier(const Barrier&) = delete;
   Barrier& operator=(const Barrier&) = delete;
   ~Barrier() = default;
@@ -66,7 +66,7 @@ class Barrier {
   /// parties - 1. Throws: BrokenBarrierError if the barrier is or gets broken (abort) or
   /// reset while this task waits. Cancellation: the task leaves the barrier (one arrival
   /// fewer) and CancelledError is thrown.
-  [[nodiscard]] Coro<std::size_t> wait(std::source_location where = std::source_location::current());
+  [[nodiscard]] Coro<std::size_t> wait(SourceLocation where = SourceLocation::current());
   /// Returns the barrier to its initial state; tasks waiting now throw BrokenBarrierError.
   void reset();
   /// Breaks the barrier: waiting tasks and later `wait()`s throw BrokenBarrierError until
@@ -83,7 +83,7 @@ class Barrier {
   /// The name given at construction (may be empty).
   [[nodiscard]] const std::string& name() const noexcept { return identity_.name(); }
   /// Where the barrier was constructed.
-  [[nodiscard]] std::source_location created_at() const noexcept { return identity_.created_at(); }
+  [[nodiscard]] SourceLocation created_at() const noexcept { return identity_.created_at(); }
 
  private:
   friend class detail::BarrierArrival;
@@ -119,7 +119,7 @@ namespace detail {
 // One arrival: counted at once; the last party releases the others and does not suspend.
 class BarrierArrival final : public Blocker {
  public:
-  BarrierArrival(Barrier& barrier, std::source_location where) noexcept : barrier_(&barrier), where_(where) {}
+  BarrierArrival(Barrier& barrier, SourceLocation where) noexcept : barrier_(&barrier), where_(where) {}
   BarrierArrival(const BarrierArrival&) = delete;
   BarrierArrival& operator=(const BarrierArrival&) = delete;
   ~BarrierArrival() = default;
@@ -134,14 +134,14 @@ class BarrierArrival final : public Blocker {
  private:
   Barrier* barrier_;
   WaitNode node_;
-  std::source_location where_;
+  SourceLocation where_;
   std::size_t index_ = 0;
 };
 
 // Waiting for a draining (or resetting) barrier to fill again (asyncio's `_block`).
 class BarrierBlock final : public Blocker {
  public:
-  BarrierBlock(Barrier& barrier, std::source_location where) noexcept : barrier_(&barrier), where_(where) {}
+  BarrierBlock(Barrier& barrier, SourceLocation where) noexcept : barrier_(&barrier), where_(where) {}
   BarrierBlock(const BarrierBlock&) = delete;
   BarrierBlock& operator=(const BarrierBlock&) = delete;
   ~BarrierBlock() = default;
@@ -156,12 +156,12 @@ class BarrierBlock final : public Blocker {
  private:
   Barrier* barrier_;
   WaitNode node_;
-  std::source_location where_;
+  SourceLocation where_;
 };
 
 }  // namespace detail
 
-inline Coro<std::size_t> Barrier::wait(std::source_location where) {
+inline Coro<std::size_t> Barrier::wait(SourceLocation where) {
   // asyncio's Barrier.wait: block while the barrier drains or resets, then arrive.
   while (state_ == State::draining || state_ == State::resetting) co_await detail::BarrierBlock(*this, where);
   co_return co_await detail::BarrierArrival(*this, where);

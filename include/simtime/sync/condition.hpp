@@ -32,7 +32,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <optional>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 #include <type_traits>
 
@@ -51,9 +51,9 @@ class Condition {
  public:
   /// A condition with a lock of its own. `name` and the construction site appear in
   /// diagnostics (the lock takes the same name).
-  explicit Condition(std::string name = {}, std::source_location where = std::source_location::current());
+  explicit Condition(std::string name = {}, SourceLocation where = SourceLocation::current());
   /// A condition over `lock`, which must outlive it.
-  explicit Condition(Lock& lock, std::string name = {}, std::source_location where = std::source_location::current());
+  explicit Condition(Lock& lock, std::string name = {}, SourceLocation where = SourceLocation::current());
   Condition(const Condition&) = delete;
   Condition& operator=(const Condition&) = delete;
   ~Condition() = default;
@@ -61,11 +61,11 @@ class Condition {
   /// True while the underlying lock is held.
   [[nodiscard]] bool locked() const noexcept { return lock_->locked(); }
   /// Takes the underlying lock; yields a LockGuard (asyncio's `async with condition`).
-  [[nodiscard]] detail::LockAcquireGuard lock(std::source_location where = std::source_location::current()) {
+  [[nodiscard]] detail::LockAcquireGuard lock(SourceLocation where = SourceLocation::current()) {
     return lock_->lock(where);
   }
   /// Takes the underlying lock without a guard (pair with `release()`).
-  [[nodiscard]] detail::LockAcquire acquire(std::source_location where = std::source_location::current()) {
+  [[nodiscard]] detail::LockAcquire acquire(SourceLocation where = SourceLocation::current()) {
     return lock_->acquire(where);
   }
   /// Releases the underlying lock. Throws InvalidStateError if it is not held.
@@ -75,7 +75,7 @@ class Condition {
   /// Throws: InvalidStateError if the lock is not held (asyncio: RuntimeError).
   /// Cancellation: the lock is taken back first, then CancelledError is thrown; a
   /// notification already received goes to the next waiter.
-  [[nodiscard]] detail::ConditionWaiter wait(std::source_location where = std::source_location::current());
+  [[nodiscard]] detail::ConditionWaiter wait(SourceLocation where = SourceLocation::current());
 
   /// Waits (as `wait()` does, repeatedly) until `predicate()` is truthy, and yields its last
   /// value. Does not wait, nor need the lock, if it is truthy at once. `predicate` is called
@@ -83,7 +83,7 @@ class Condition {
   /// the wait. Throws and cancels as `wait()` does, plus whatever `predicate` throws.
   template <class Predicate>
   requires std::invocable<Predicate&> Coro<std::decay_t<std::invoke_result_t<Predicate&>>> wait_for(
-      Predicate predicate, std::source_location where = std::source_location::current());
+      Predicate predicate, SourceLocation where = SourceLocation::current());
 
   /// Wakes up to `n` waiters, first waiter first (none waiting is fine).
   /// Throws InvalidStateError if the lock is not held (asyncio: RuntimeError).
@@ -94,7 +94,7 @@ class Condition {
   /// The name given at construction (may be empty).
   [[nodiscard]] const std::string& name() const noexcept { return identity_.name(); }
   /// Where the condition was constructed.
-  [[nodiscard]] std::source_location created_at() const noexcept { return identity_.created_at(); }
+  [[nodiscard]] SourceLocation created_at() const noexcept { return identity_.created_at(); }
 
  private:
   friend class detail::ConditionWaiter;
@@ -122,7 +122,7 @@ namespace detail {
 // so a notified waiter never has to run just to join the lock's queue.
 class ConditionWaiter final : public Blocker {
  public:
-  ConditionWaiter(Condition& condition, std::source_location where) noexcept : condition_(&condition), where_(where) {
+  ConditionWaiter(Condition& condition, SourceLocation where) noexcept : condition_(&condition), where_(where) {
     node_.owner = this;
   }
   ConditionWaiter(const ConditionWaiter&) = delete;
@@ -153,7 +153,7 @@ class ConditionWaiter final : public Blocker {
   Lock* lock_ = nullptr;
   Node node_;                // in the condition's queue, then in the lock's
   WaitNode reacquire_node_;  // in the condition's `reacquiring_` while in the lock's queue
-  std::source_location where_;
+  SourceLocation where_;
   Phase phase_ = Phase::notification;
   bool notified_ = false;
   bool cancel_requested_ = false;  // kept until the lock is taken back, then thrown
@@ -161,11 +161,11 @@ class ConditionWaiter final : public Blocker {
 
 }  // namespace detail
 
-inline detail::ConditionWaiter Condition::wait(std::source_location where) { return {*this, where}; }
+inline detail::ConditionWaiter Condition::wait(SourceLocation where) { return {*this, where}; }
 
 template <class Predicate>
 requires std::invocable<Predicate&> Coro<std::decay_t<std::invoke_result_t<Predicate&>>> Condition::wait_for(
-    Predicate predicate, std::source_location where) {
+    Predicate predicate, SourceLocation where) {
   auto result = predicate();
   while (!result) {
     co_await wait(where);

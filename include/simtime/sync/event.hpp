@@ -16,7 +16,7 @@
 #pragma once
 
 #include <coroutine>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 
 #include "simtime/detail/task_state.hpp"
@@ -31,7 +31,7 @@ class EventWaiter;
 class Event {
  public:
   /// An unset event. `name` and the construction site appear in diagnostics.
-  explicit Event(std::string name = {}, std::source_location where = std::source_location::current());
+  explicit Event(std::string name = {}, SourceLocation where = SourceLocation::current());
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
   ~Event() = default;
@@ -46,12 +46,12 @@ class Event {
   /// Waits until the flag is set; does not suspend if it already is.
   /// Throws: nothing of its own. Cancellation: the task leaves the queue of waiters and
   /// CancelledError is thrown, also when `set()` had already woken it; the event is unchanged.
-  [[nodiscard]] detail::EventWaiter wait(std::source_location where = std::source_location::current());
+  [[nodiscard]] detail::EventWaiter wait(SourceLocation where = SourceLocation::current());
 
   /// The name given at construction (may be empty).
   [[nodiscard]] const std::string& name() const noexcept { return identity_.name(); }
   /// Where the event was constructed.
-  [[nodiscard]] std::source_location created_at() const noexcept { return identity_.created_at(); }
+  [[nodiscard]] SourceLocation created_at() const noexcept { return identity_.created_at(); }
 
  private:
   friend class detail::EventWaiter;
@@ -70,7 +70,7 @@ namespace detail {
 
 class EventWaiter final : public Blocker {
  public:
-  EventWaiter(Event& event, std::source_location where) noexcept : event_(&event), where_(where) {}
+  EventWaiter(Event& event, SourceLocation where) noexcept : event_(&event), where_(where) {}
   EventWaiter(const EventWaiter&) = delete;
   EventWaiter& operator=(const EventWaiter&) = delete;
   ~EventWaiter() = default;
@@ -87,12 +87,12 @@ class EventWaiter final : public Blocker {
  private:
   Event* event_;
   WaitNode node_;
-  std::source_location where_;
+  SourceLocation where_;
 };
 
 }  // namespace detail
 
-inline detail::EventWaiter Event::wait(std::source_location where) { return {*this, where}; }
+inline detail::EventWaiter Event::wait(SourceLocation where) { return {*this, where}; }
 
 }  // namespace simtime
 

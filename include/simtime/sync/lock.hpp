@@ -22,7 +22,7 @@
 #pragma once
 
 #include <coroutine>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 #include <utility>
 
@@ -75,7 +75,7 @@ class [[nodiscard]] LockGuard {
 class Lock {
  public:
   /// An unlocked lock. `name` and the construction site appear in diagnostics.
-  explicit Lock(std::string name = {}, std::source_location where = std::source_location::current());
+  explicit Lock(std::string name = {}, SourceLocation where = SourceLocation::current());
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
   ~Lock() = default;
@@ -85,10 +85,10 @@ class Lock {
   /// Takes the lock, waiting in FIFO order; yields a LockGuard that releases it.
   /// Throws: nothing of its own. Cancellation: the task leaves the queue (a wake it had
   /// received goes to the next waiter) and CancelledError is thrown; the lock is not taken.
-  [[nodiscard]] detail::LockAcquireGuard lock(std::source_location where = std::source_location::current());
+  [[nodiscard]] detail::LockAcquireGuard lock(SourceLocation where = SourceLocation::current());
   /// Takes the lock as `lock()` does, without a guard: pair it with `release()` (asyncio's
   /// `acquire()`). Throws and cancels as `lock()` does.
-  [[nodiscard]] detail::LockAcquire acquire(std::source_location where = std::source_location::current());
+  [[nodiscard]] detail::LockAcquire acquire(SourceLocation where = SourceLocation::current());
   /// Frees the lock and wakes the first waiter. Throws InvalidStateError if it is not locked
   /// (asyncio raises RuntimeError).
   void release();
@@ -96,7 +96,7 @@ class Lock {
   /// The name given at construction (may be empty).
   [[nodiscard]] const std::string& name() const noexcept { return identity_.name(); }
   /// Where the lock was constructed.
-  [[nodiscard]] std::source_location created_at() const noexcept { return identity_.created_at(); }
+  [[nodiscard]] SourceLocation created_at() const noexcept { return identity_.created_at(); }
 
  private:
   friend class detail::LockAcquire;
@@ -123,7 +123,7 @@ namespace detail {
 
 class LockAcquire : public Blocker {
  public:
-  LockAcquire(Lock& lock, std::source_location where) noexcept : lock_(&lock), where_(where) {}
+  LockAcquire(Lock& lock, SourceLocation where) noexcept : lock_(&lock), where_(where) {}
   LockAcquire(const LockAcquire&) = delete;
   LockAcquire& operator=(const LockAcquire&) = delete;
   ~LockAcquire() = default;
@@ -144,7 +144,7 @@ class LockAcquire : public Blocker {
 
  private:
   WaitNode node_;
-  std::source_location where_;
+  SourceLocation where_;
 };
 
 class LockAcquireGuard final : public LockAcquire {
@@ -158,8 +158,8 @@ class LockAcquireGuard final : public LockAcquire {
 
 }  // namespace detail
 
-inline detail::LockAcquireGuard Lock::lock(std::source_location where) { return {*this, where}; }
-inline detail::LockAcquire Lock::acquire(std::source_location where) { return {*this, where}; }
+inline detail::LockAcquireGuard Lock::lock(SourceLocation where) { return {*this, where}; }
+inline detail::LockAcquire Lock::acquire(SourceLocation where) { return {*this, where}; }
 
 inline void LockGuard::reset() noexcept {
   if (lock_ != nullptr && lock_->locked()) lock_->release();

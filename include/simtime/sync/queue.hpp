@@ -33,7 +33,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -80,7 +80,7 @@ class BasicQueue {
   /// A queue holding at most `maxsize` items (unbounded if maxsize <= 0). `name` and the
   /// construction site appear in diagnostics.
   explicit BasicQueue(std::ptrdiff_t maxsize = 0, std::string name = {},
-                      std::source_location where = std::source_location::current())
+                      SourceLocation where = SourceLocation::current())
       : core_(Order::kind, maxsize, std::move(name), where) {}
   BasicQueue(const BasicQueue&) = delete;
   BasicQueue& operator=(const BasicQueue&) = delete;
@@ -98,7 +98,7 @@ class BasicQueue {
   /// Adds `item`, waiting in FIFO order while the queue is full.
   /// Throws: QueueShutDown if the queue is (or gets) shut down before the item is in.
   /// Cancellation: the item is not put; a slot freed for this putter goes to the next one.
-  [[nodiscard]] detail::QueuePut<T, Order> put(T item, std::source_location where = std::source_location::current());
+  [[nodiscard]] detail::QueuePut<T, Order> put(T item, SourceLocation where = SourceLocation::current());
   /// Adds `item` at once. Throws QueueFull if there is no free slot, QueueShutDown if the
   /// queue is shut down.
   void put_nowait(T item);
@@ -107,7 +107,7 @@ class BasicQueue {
   /// Throws: QueueShutDown if the queue is shut down and has no item left for this getter
   /// (at once after `shutdown(true)`). Cancellation: nothing is taken; an item promised to
   /// this getter goes to the next waiting getter, or stays in the queue.
-  [[nodiscard]] detail::QueueGet<T, Order> get(std::source_location where = std::source_location::current());
+  [[nodiscard]] detail::QueueGet<T, Order> get(SourceLocation where = SourceLocation::current());
   /// Removes and returns an item at once. Throws QueueEmpty if there is none to take,
   /// QueueShutDown if the queue is shut down and empty.
   T get_nowait();
@@ -118,7 +118,7 @@ class BasicQueue {
   void task_done() { core_.task_done(); }
   /// Waits until every item put has been marked `task_done()`; does not suspend if so already.
   /// Throws: nothing of its own. Cancellation: CancelledError; the queue is unchanged.
-  [[nodiscard]] detail::QueueJoin join(std::source_location where = std::source_location::current()) {
+  [[nodiscard]] detail::QueueJoin join(SourceLocation where = SourceLocation::current()) {
     return {core_, where};
   }
   /// Items put and not yet marked `task_done()`.
@@ -136,7 +136,7 @@ class BasicQueue {
   /// The name given at construction (may be empty).
   [[nodiscard]] const std::string& name() const noexcept { return core_.identity.name(); }
   /// Where the queue was constructed.
-  [[nodiscard]] std::source_location created_at() const noexcept { return core_.identity.created_at(); }
+  [[nodiscard]] SourceLocation created_at() const noexcept { return core_.identity.created_at(); }
 
  private:
   friend class detail::QueueGet<T, Order>;
@@ -176,7 +176,7 @@ namespace detail {
 template <class T, class Order>
 class QueueGet final : public QueueWaiter {
  public:
-  QueueGet(BasicQueue<T, Order>& queue, std::source_location where) noexcept
+  QueueGet(BasicQueue<T, Order>& queue, SourceLocation where) noexcept
       : QueueWaiter(queue.core_, Operation::get, where), queue_(&queue) {}
 
   bool await_ready() {
@@ -202,7 +202,7 @@ class QueueGet final : public QueueWaiter {
 template <class T, class Order>
 class QueuePut final : public QueueWaiter {
  public:
-  QueuePut(BasicQueue<T, Order>& queue, T&& item, std::source_location where)
+  QueuePut(BasicQueue<T, Order>& queue, T&& item, SourceLocation where)
       : QueueWaiter(queue.core_, Operation::put, where), queue_(&queue), item_(std::move(item)) {}
 
   bool await_ready() {
@@ -226,7 +226,7 @@ class QueuePut final : public QueueWaiter {
 }  // namespace detail
 
 template <class T, class Order>
-detail::QueuePut<T, Order> BasicQueue<T, Order>::put(T item, std::source_location where) {
+detail::QueuePut<T, Order> BasicQueue<T, Order>::put(T item, SourceLocation where) {
   return {*this, std::move(item), where};
 }
 
@@ -237,7 +237,7 @@ void BasicQueue<T, Order>::put_nowait(T item) {
 }
 
 template <class T, class Order>
-detail::QueueGet<T, Order> BasicQueue<T, Order>::get(std::source_location where) {
+detail::QueueGet<T, Order> BasicQueue<T, Order>::get(SourceLocation where) {
   return {*this, where};
 }
 

@@ -26,7 +26,7 @@
 
 #include <coroutine>
 #include <cstddef>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 #include <utility>
 
@@ -80,7 +80,7 @@ class Semaphore {
   /// A semaphore with `value` permits. `name` and the construction site appear in
   /// diagnostics. Throws std::invalid_argument if `value` is negative.
   explicit Semaphore(std::ptrdiff_t value = 1, std::string name = {},
-                     std::source_location where = std::source_location::current());
+                     SourceLocation where = SourceLocation::current());
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
   ~Semaphore() = default;
@@ -92,9 +92,9 @@ class Semaphore {
   /// Takes a permit, waiting in FIFO order while none is free.
   /// Throws: nothing of its own. Cancellation: the task leaves the queue (a permit it had
   /// been given goes to the next waiter) and CancelledError is thrown; no permit is taken.
-  [[nodiscard]] detail::SemaphoreAcquire acquire(std::source_location where = std::source_location::current());
+  [[nodiscard]] detail::SemaphoreAcquire acquire(SourceLocation where = SourceLocation::current());
   /// Takes a permit as `acquire()` does and yields a SemaphoreGuard that gives it back.
-  [[nodiscard]] detail::SemaphoreHold hold(std::source_location where = std::source_location::current());
+  [[nodiscard]] detail::SemaphoreHold hold(SourceLocation where = SourceLocation::current());
   /// Gives a permit back and wakes the first waiter. For a BoundedSemaphore, throws
   /// std::invalid_argument if that would exceed the initial value (asyncio's ValueError).
   void release();
@@ -102,10 +102,10 @@ class Semaphore {
   /// The name given at construction (may be empty).
   [[nodiscard]] const std::string& name() const noexcept { return identity_.name(); }
   /// Where the semaphore was constructed.
-  [[nodiscard]] std::source_location created_at() const noexcept { return identity_.created_at(); }
+  [[nodiscard]] SourceLocation created_at() const noexcept { return identity_.created_at(); }
 
  protected:
-  Semaphore(std::ptrdiff_t value, bool bounded, const char* kind, std::string name, std::source_location where);
+  Semaphore(std::ptrdiff_t value, bool bounded, const char* kind, std::string name, SourceLocation where);
 
  private:
   friend class detail::SemaphoreAcquire;
@@ -130,7 +130,7 @@ class BoundedSemaphore : public Semaphore {
   /// A semaphore whose count may never exceed `value`. Throws std::invalid_argument if
   /// `value` is negative.
   explicit BoundedSemaphore(std::ptrdiff_t value = 1, std::string name = {},
-                            std::source_location where = std::source_location::current())
+                            SourceLocation where = SourceLocation::current())
       : Semaphore(value, true, "BoundedSemaphore", std::move(name), where) {}
 };
 
@@ -141,7 +141,7 @@ namespace detail {
 
 class SemaphoreAcquire : public Blocker {
  public:
-  SemaphoreAcquire(Semaphore& semaphore, std::source_location where) noexcept : semaphore_(&semaphore), where_(where) {}
+  SemaphoreAcquire(Semaphore& semaphore, SourceLocation where) noexcept : semaphore_(&semaphore), where_(where) {}
   SemaphoreAcquire(const SemaphoreAcquire&) = delete;
   SemaphoreAcquire& operator=(const SemaphoreAcquire&) = delete;
   ~SemaphoreAcquire();
@@ -162,7 +162,7 @@ class SemaphoreAcquire : public Blocker {
 
  private:
   WaitNode node_;
-  std::source_location where_;
+  SourceLocation where_;
 };
 
 class SemaphoreHold final : public SemaphoreAcquire {
@@ -176,8 +176,8 @@ class SemaphoreHold final : public SemaphoreAcquire {
 
 }  // namespace detail
 
-inline detail::SemaphoreAcquire Semaphore::acquire(std::source_location where) { return {*this, where}; }
-inline detail::SemaphoreHold Semaphore::hold(std::source_location where) { return {*this, where}; }
+inline detail::SemaphoreAcquire Semaphore::acquire(SourceLocation where) { return {*this, where}; }
+inline detail::SemaphoreHold Semaphore::hold(SourceLocation where) { return {*this, where}; }
 
 }  // namespace simtime
 

@@ -13,7 +13,7 @@
 
 #include <coroutine>
 #include <cstddef>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 
 #include "simtime/detail/task_state.hpp"
@@ -22,7 +22,7 @@
 namespace simtime::detail {
 
 struct QueueCore {
-  QueueCore(const char* kind, std::ptrdiff_t max, std::string name, std::source_location where);
+  QueueCore(const char* kind, std::ptrdiff_t max, std::string name, SourceLocation where);
   QueueCore(const QueueCore&) = delete;
   QueueCore& operator=(const QueueCore&) = delete;
 
@@ -71,7 +71,7 @@ class QueueWaiter : public Blocker {
  public:
   enum class Operation : unsigned char { get, put };
 
-  QueueWaiter(QueueCore& core, Operation operation, std::source_location where) noexcept
+  QueueWaiter(QueueCore& core, Operation operation, SourceLocation where) noexcept
       : core_(&core), where_(where), operation_(operation) {}
   QueueWaiter(const QueueWaiter&) = delete;
   QueueWaiter& operator=(const QueueWaiter&) = delete;
@@ -90,14 +90,14 @@ class QueueWaiter : public Blocker {
  private:
   QueueCore* core_;
   WaitNode node_;
-  std::source_location where_;
+  SourceLocation where_;
   Operation operation_;
 };
 
 /// co_await queue.join().
 class QueueJoin final : public Blocker {
  public:
-  QueueJoin(QueueCore& core, std::source_location where) noexcept : core_(&core), where_(where) {}
+  QueueJoin(QueueCore& core, SourceLocation where) noexcept : core_(&core), where_(where) {}
   QueueJoin(const QueueJoin&) = delete;
   QueueJoin& operator=(const QueueJoin&) = delete;
   ~QueueJoin() = default;
@@ -114,7 +114,7 @@ class QueueJoin final : public Blocker {
  private:
   QueueCore* core_;
   WaitNode node_;
-  std::source_location where_;
+  SourceLocation where_;
 };
 
 }  // namespace simtime::detail

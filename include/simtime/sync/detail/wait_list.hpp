@@ -11,7 +11,7 @@
 #include <fmt/core.h>
 
 #include <cstddef>
-#include <source_location>
+#include "simtime/source_location.hpp"
 #include <string>
 #include <utility>
 
@@ -122,12 +122,12 @@ inline WaitNode* wake_first(WaitList& from, WaitList& to) noexcept {
 /// given, and where it was constructed.
 class SyncIdentity {
  public:
-  SyncIdentity(const char* kind, std::string name, std::source_location where)
+  SyncIdentity(const char* kind, std::string name, SourceLocation where)
       : kind_(kind), name_(std::move(name)), created_at_(where) {}
 
   [[nodiscard]] const char* kind() const noexcept { return kind_; }
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
-  [[nodiscard]] std::source_location created_at() const noexcept { return created_at_; }
+  [[nodiscard]] SourceLocation created_at() const noexcept { return created_at_; }
 
   /// Appends "Event 'ready' (created at tests/sync/event_test.cc:12)"; without a name,
   /// "Event (created at ...)".
@@ -137,14 +137,14 @@ class SyncIdentity {
  private:
   const char* kind_;
   std::string name_;
-  std::source_location created_at_;
+  SourceLocation created_at_;
 };
 
 /// Appends ", awaited at file:line".
-void append_awaited_at(std::string& out, std::source_location where);
+void append_awaited_at(std::string& out, SourceLocation where);
 
 /// Appends what an awaiter of a destroyed primitive says about it.
-void append_destroyed(std::string& out, const char* kind, std::source_location where);
+void append_destroyed(std::string& out, const char* kind, SourceLocation where);
 
 /// The message of an awaiter resumed after its primitive was destroyed.
 [[noreturn]] void throw_destroyed(const char* kind, const char* operation);
