@@ -179,7 +179,6 @@ void Loop::report_unretrieved(TaskState& task) noexcept {
 
 TaskState& Loop::begin_run(TaskState& main, std::coroutine_handle<> frame, SourceLocation where) {
   if (this_thread.loop != nullptr) {
-    frame.destroy();
     throw std::runtime_error("run: a loop is already running on this thread (simtime::run cannot be nested)");
   }
   this_thread.loop = this;
@@ -289,11 +288,20 @@ void Loop::step(TaskState& task) {
 void Loop::finish(TaskState& task) {
   task.phase = TaskPhase::done;
   --unfinished_tasks_;
+  // A completion callback that throws (out of memory) leaves run() with the exception; the
+  // loop's reference still goes, and the callbacks not yet run are unlinked, so that the
+  // frame is freed and nothing points into it.
+  struct ReleaseTheLoopsReference {
+    TaskState& task;
+    ~ReleaseTheLoopsReference() {
+      while (detail::CompletionWaiter* waiter = task.waiters_head) waiter->unlink();
+      task.release();
+    }
+  } release{task};
   while (detail::CompletionWaiter* waiter = task.waiters_head) {
     waiter->unlink();
     waiter->on_done(*waiter, task);
   }
-  task.release();  // the loop's reference
 }
 
 void Loop::cancel_all_pending() {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "simtime/errors.hpp"
 #include "simtime/loop.hpp"
 
@@ -48,9 +50,16 @@ void TaskGroup::check_can_create() const {
   if (aborting_) throw InvalidStateError("TaskGroup::create_task: the group is shutting down");
 }
 
-void TaskGroup::adopt(detail::TaskState& task) {
+std::unique_ptr<TaskGroup::Child> TaskGroup::prepare_child() {
   auto child = std::make_unique<Child>();
   child->group = this;
+  if (children_.size() == children_.capacity()) {  // so that adopt() cannot fail
+    children_.reserve(std::max<std::size_t>(8, 2 * children_.capacity()));
+  }
+  return child;
+}
+
+void TaskGroup::adopt(std::unique_ptr<Child> child, detail::TaskState& task) noexcept {
   child->link(task, [](detail::CompletionWaiter& node, detail::TaskState& finished) {
     static_cast<Child&>(node).group->on_child_done(finished);
   });

@@ -247,6 +247,43 @@ TEST(TaskGroup, CancelStopsEverythingWithoutRaising) {
   EXPECT_THAT(timeline.lines(), ElementsAre("1s child cancelled"));
 }
 
+// Found by the loop fuzzer (fuzz/crashes/task_group_cancel_value).
+TEST(TaskGroup, CancelInterruptingABodyThatReturnsAValueRethrowsItsCancellation) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::string> {
+    try {
+      const int value = co_await task_group([](TaskGroup& group) -> Coro<int> {
+        group.create_task(value_after(5s, 1));
+        co_await sleep(1s);
+        group.cancel();
+        co_await sleep(10s);
+        co_return 42;
+      });
+      co_return "value " + std::to_string(value);
+    } catch (const CancelledError&) {
+      co_return "CancelledError at " + format_time(now());
+    }
+  };
+  EXPECT_EQ(run(body(), clock), "CancelledError at 1s");
+}
+
+TEST(TaskGroup, ABodyThatCatchesTheGroupsCancelStillReturnsItsValue) {
+  VirtualClock clock;
+  auto body = []() -> Coro<int> {
+    co_return co_await task_group([](TaskGroup& group) -> Coro<int> {
+      group.create_task(value_after(5s, 1));
+      group.cancel();
+      try {
+        co_await sleep(10s);
+      } catch (const CancelledError&) {
+        co_return 7;
+      }
+      co_return 42;
+    });
+  };
+  EXPECT_EQ(run(body(), clock), 7);
+}
+
 TEST(TaskGroup, RefusesNewTasksOnceShuttingDown) {
   VirtualClock clock;
   auto body = []() -> Coro<std::string> {

@@ -185,6 +185,34 @@ TEST(WaitFor, AZeroLimitGivesAFinishedTasksResultAndCancelsAnUnfinishedOne) {
   EXPECT_EQ(run(zero_limit_on_tasks(), clock), "value 5 at 1s, TimeoutError at 1s, cancelled");
 }
 
+Coro<int> slow_to_cancel() {
+  std::exception_ptr cancelled;
+  try {
+    co_await sleep(10s);
+  } catch (const CancelledError&) {
+    cancelled = std::current_exception();
+  }
+  co_await sleep(1s);  // cleaning up takes a while
+  if (cancelled) std::rethrow_exception(cancelled);
+  co_return 1;
+}
+
+// Found by the loop fuzzer (fuzz/crashes/wait_for_zero_loses_cancellation).
+TEST(WaitFor, AZeroLimitPropagatesTheAwaitersOwnCancellationInsteadOfTimingOut) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::string> {
+    auto work = create_task(slow_to_cancel());
+    co_await sleep(0s);  // the work starts sleeping
+    auto waiting = create_task(outcome(wait_for(work, 0s)));
+    co_await sleep(500ms);  // wait_for has cancelled the work, which is still cleaning up;
+    // this cancellation goes on to the work and cuts its cleanup short
+    waiting.cancel();
+    auto result = co_await waiting;
+    co_return result + (work.cancelled() ? ", work cancelled" : "");
+  };
+  EXPECT_EQ(run(body(), clock), "CancelledError at 500ms, work cancelled");
+}
+
 TEST(WaitFor, CancellingTheAwaiterCancelsTheWorkAndPropagates) {
   VirtualClock clock;
   test::Timeline timeline;

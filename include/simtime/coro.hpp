@@ -95,8 +95,14 @@ class [[nodiscard]] Coro {
 // ---------------------------------------------------------------------------------------
 namespace detail {
 
-// Lets the task machinery take a frame out of its Coro.
+// Lets the task machinery take a frame out of its Coro. It looks at the frame first and
+// releases it only once the frame has a new owner: if registering it throws, the Coro still
+// owns the frame and destroys it.
 struct CoroAccess {
+  template <class T>
+  static auto frame(const Coro<T>& coro) noexcept {
+    return coro.frame_;
+  }
   template <class T>
   static auto release(Coro<T>& coro) noexcept {
     return coro.release();

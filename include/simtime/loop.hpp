@@ -157,9 +157,10 @@ T run(Coro<T> main, SourceLocation where = SourceLocation::current()) {
 
 template <class T>
 T Loop::run(Coro<T> main, SourceLocation where) {
-  auto frame = detail::CoroAccess::release(main);
+  auto frame = detail::CoroAccess::frame(main);
   if (!frame) throw std::invalid_argument("run: the main Coro is empty (moved from or already a task)");
   begin_run(frame.promise(), frame, where);
+  detail::CoroAccess::release(main);  // the loop owns the frame now
   Task<T> task = detail::TaskAccess::adopt(frame);
   run_main(frame.promise());
   if constexpr (std::is_void_v<T> || std::is_reference_v<T>) {

@@ -192,9 +192,10 @@ template <class T>
 Task<T> create_task(Coro<T> coro, std::string_view name = {},
                     SourceLocation where = SourceLocation::current()) {
   detail::running_loop("create_task");
-  auto frame = detail::CoroAccess::release(coro);
+  auto frame = detail::CoroAccess::frame(coro);
   if (!frame) throw std::invalid_argument("create_task: the Coro is empty (moved from or already a task)");
   detail::start_task(frame.promise(), frame, name, where, "create_task");
+  detail::CoroAccess::release(coro);  // the loop owns the frame now
   return detail::TaskAccess::adopt(frame);
 }
 

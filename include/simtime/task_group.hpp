@@ -47,7 +47,9 @@ class TaskGroup {
                       SourceLocation where = SourceLocation::current());
 
   /// Cancels every unfinished task of the group and the body; the group then ends without
-  /// raising CancelledError (asyncio 3.14's TaskGroup.cancel). Does nothing once finished.
+  /// raising CancelledError (asyncio 3.14's TaskGroup.cancel). A body that returns a value
+  /// and is interrupted this way has none to give: task_group then rethrows the body's
+  /// CancelledError. Does nothing once finished.
   void cancel();
 
   TaskGroup() = default;
@@ -68,7 +70,8 @@ class TaskGroup {
   };
   class AllDone;
   void check_can_create() const;
-  void adopt(detail::TaskState& task);
+  std::unique_ptr<Child> prepare_child();
+  void adopt(std::unique_ptr<Child> child, detail::TaskState& task) noexcept;
   void abort();
   void on_child_done(detail::TaskState& child);
   void abort_after_failure();
@@ -98,8 +101,11 @@ auto task_group(Body body) -> Coro<typename std::invoke_result_t<Body&, TaskGrou
 template <class T>
 Task<T> TaskGroup::create_task(Coro<T> coro, std::string_view name, SourceLocation where) {
   check_can_create();
+  // Whatever the group needs is allocated before the task starts: once it has started, the
+  // group must own it (a task that ran on outside the group would outlive what the body lent).
+  std::unique_ptr<Child> child = prepare_child();
   Task<T> task = simtime::create_task(std::move(coro), name, where);
-  adopt(detail::TaskAccess::state(task));
+  adopt(std::move(child), detail::TaskAccess::state(task));
   return task;
 }
 
@@ -129,6 +135,9 @@ auto task_group(Body body) -> Coro<typename std::invoke_result_t<Body&, TaskGrou
       body_error = std::current_exception();
     }
     co_await group.exit(body_error);
+    // exit() returned, so the body either returned its value or was stopped by
+    // TaskGroup::cancel(); then there is no value to give, and the cancellation says why.
+    if (!result) std::rethrow_exception(body_error);
     if constexpr (std::is_reference_v<T>) {
       co_return **result;
     } else {

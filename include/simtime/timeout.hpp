@@ -173,6 +173,10 @@ Coro<T> wait_no_time(Task<T> task) {
     try {
       co_await task;
     } catch (const CancelledError&) {
+      // Only the cancellation wait_for made becomes TimeoutError; one of the awaiting task's
+      // own (it was cancelled while waiting here) propagates, as asyncio's uncancel
+      // accounting has it.
+      if (current_task("wait_for").cancel_requests > 0) throw;
       throw TimeoutError("wait_for: the time limit was not positive and the task had not finished");
     }
   }
