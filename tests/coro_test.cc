@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <simtime/simtime.hpp>
 
@@ -165,6 +166,38 @@ TEST(Coro, AnExceptionThroughADeepChainDoesNotGrowTheStack) {
     }
   });
   EXPECT_EQ(what, "bottom");
+}
+
+// Task i waits for event i, then sets event i + 1: each set wakes the next task, 100,000 in
+// a row, and the last task's wake is recorded.
+Coro<std::size_t> chain_of_events(std::size_t length) {
+  auto events = std::make_unique<Event[]>(length + 1);
+  std::size_t woken = 0;
+  std::vector<Task<>> tasks;
+  tasks.reserve(length);
+  for (std::size_t i = 0; i < length; ++i) {
+    tasks.push_back(create_task([](Event& mine, Event& next, std::size_t& count) -> Coro<> {
+      co_await mine.wait();
+      ++count;
+      next.set();
+    }(events[i], events[i + 1], woken)));
+  }
+  events[0].set();
+  co_await events[length].wait();
+  for (auto& task : tasks) co_await task;
+  co_return woken;
+}
+
+TEST(Coro, AHundredThousandTasksChainedThroughEventsDoNotGrowTheStack) {
+  std::size_t woken = 0;
+  TimePoint end{};
+  on_small_stack([&] {
+    VirtualClock clock;
+    woken = run(chain_of_events(100'000), clock);
+    end = clock.now();
+  });
+  EXPECT_EQ(woken, 100'000u);
+  EXPECT_EQ(end, TimePoint{});
 }
 
 }  // namespace
