@@ -12,6 +12,8 @@ packages=(
   librapidcheck-dev
   libfmt-dev
   libbenchmark-dev
+  clang-14            # bazel --config=clang, and fuzz/run.sh
+  libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for clang-14 (fuzz/run.sh)
 )
 
 missing=()
