@@ -70,20 +70,13 @@ struct LoopAccess {
   static void report_unretrieved(Loop& loop, TaskState& task) { loop.report_unretrieved(task); }
 };
 
-TaskState& current_task(const char* caller) {
-  if (this_thread.task == nullptr) {
-    throw std::runtime_error(
-        fmt::format("{}: no running task (call it from a coroutine run by simtime::run)", caller));
-  }
-  return *this_thread.task;
+void throw_no_running_task(const char* caller) {
+  throw std::runtime_error(fmt::format("{}: no running task (call it from a coroutine run by simtime::run)", caller));
 }
 
-Loop& running_loop(const char* caller) {
-  if (this_thread.loop == nullptr) {
-    throw std::runtime_error(
-        fmt::format("{}: no running event loop (call it from a coroutine run by simtime::run)", caller));
-  }
-  return *this_thread.loop;
+void throw_no_running_loop(const char* caller) {
+  throw std::runtime_error(
+      fmt::format("{}: no running event loop (call it from a coroutine run by simtime::run)", caller));
 }
 
 TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noexcept {

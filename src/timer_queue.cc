@@ -17,7 +17,7 @@ void TimerQueue::push(TimerNode& node, TimePoint deadline) {
   }
   const std::uint64_t sequence = next_sequence_++;
   heap_.push_back(Entry{deadline, sequence, slot});  // may throw: nothing changed yet
-  std::push_heap(heap_.begin(), heap_.end(), later);
+  sift_up(heap_.size() - 1, heap_.back());
   if (!free_slots_.empty() && free_slots_.back() == slot) free_slots_.pop_back();
   slots_[slot] = Slot{&node, sequence};
   node.sequence = sequence;
@@ -40,19 +40,48 @@ void TimerQueue::remove(TimerNode& node) noexcept {
   if (heap_.size() > 1024 && heap_.size() - live_ > live_) compact();
 }
 
-void TimerQueue::drop_dead_top() const noexcept {
-  while (!heap_.empty() && !live(heap_.front())) {
-    std::pop_heap(heap_.begin(), heap_.end(), later);
-    heap_.pop_back();
+void TimerQueue::sift_up(std::size_t hole, Entry entry) noexcept {
+  while (hole > 0) {
+    const std::size_t parent = (hole - 1) / arity;
+    if (!earlier(entry, heap_[parent])) break;
+    heap_[hole] = heap_[parent];
+    hole = parent;
   }
+  heap_[hole] = entry;
 }
 
-TimerNode* TimerQueue::pop_due(TimePoint now) noexcept {
+void TimerQueue::sift_down(std::size_t hole, Entry entry) const noexcept {
+  const std::size_t size = heap_.size();
+  while (true) {
+    const std::size_t first_child = hole * arity + 1;
+    if (first_child >= size) break;
+    const std::size_t end = std::min(first_child + arity, size);
+    std::size_t best = first_child;
+    for (std::size_t child = first_child + 1; child < end; ++child) {
+      if (earlier(heap_[child], heap_[best])) best = child;
+    }
+    if (!earlier(heap_[best], entry)) break;
+    heap_[hole] = heap_[best];
+    hole = best;
+  }
+  heap_[hole] = entry;
+}
+
+void TimerQueue::pop_top() const noexcept {
+  const Entry last = heap_.back();
+  heap_.pop_back();
+  if (!heap_.empty()) sift_down(0, last);
+}
+
+void TimerQueue::drop_dead_top() const noexcept {
+  while (!heap_.empty() && !live(heap_.front())) pop_top();
+}
+
+TimerNode* TimerQueue::pop_due_slow(TimePoint now) noexcept {
   drop_dead_top();
   if (heap_.empty() || heap_.front().deadline > now) return nullptr;
   const std::uint32_t slot = heap_.front().slot;
-  std::pop_heap(heap_.begin(), heap_.end(), later);
-  heap_.pop_back();
+  pop_top();
   TimerNode* node = slots_[slot].node;
   release_slot(slot);
   node->sequence = 0;
@@ -80,7 +109,8 @@ void TimerQueue::clear() noexcept {
 
 void TimerQueue::compact() {
   std::erase_if(heap_, [this](const Entry& entry) { return !live(entry); });
-  std::make_heap(heap_.begin(), heap_.end(), later);
+  if (heap_.size() < 2) return;
+  for (std::size_t parent = (heap_.size() - 2) / arity + 1; parent-- > 0;) sift_down(parent, heap_[parent]);
 }
 
 }  // namespace simtime::detail

@@ -136,11 +136,20 @@ inline thread_local ThreadContext this_thread;
 /// tail call only when optimising, so this keeps the stack flat at -O0 too.
 inline void resume_next(std::coroutine_handle<> handle) noexcept { this_thread.next = handle; }
 
+[[noreturn]] void throw_no_running_task(const char* caller);
+[[noreturn]] void throw_no_running_loop(const char* caller);
+
 /// The task the running loop is stepping. Throws std::runtime_error naming `caller` when
 /// called outside a running loop.
-TaskState& current_task(const char* caller);
+inline TaskState& current_task(const char* caller) {
+  if (this_thread.task == nullptr) throw_no_running_task(caller);
+  return *this_thread.task;
+}
 /// The running loop. Throws std::runtime_error naming `caller` when there is none.
-Loop& running_loop(const char* caller);
+inline Loop& running_loop(const char* caller) {
+  if (this_thread.loop == nullptr) throw_no_running_loop(caller);
+  return *this_thread.loop;
+}
 
 /// Makes the current task wait on `blocker`: it resumes at `handle` once something schedules
 /// it. Returns the task.

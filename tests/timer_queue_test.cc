@@ -1,0 +1,110 @@
+// The loop's timer heap against a model (a sorted set of (deadline, arm order)): whatever is
+// armed, removed and popped, timers come out earliest deadline first and, among equal
+// deadlines, in arm order (rule 3); a removed timer never fires (rule 15). Thousands of
+// operations per case, so that the heap compacts its dead entries along the way.
+#include "simtime/detail/timer_queue.hpp"
+
+#include <gtest/gtest.h>
+#include <rapidcheck.h>
+#include <rapidcheck/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <deque>
+#include <random>
+#include <set>
+#include <tuple>
+#include <vector>
+
+namespace simtime::detail {
+namespace {
+
+struct Model {
+  // (deadline, arm order, node index)
+  std::set<std::tuple<std::int64_t, std::uint64_t, std::size_t>> armed;
+  // Per node, while it is armed:
+  std::vector<std::int64_t> deadline_of;
+  std::vector<std::uint64_t> order_of;
+};
+
+RC_GTEST_PROP(TimerQueue, PopsEarliestDeadlineFirstThenInArmOrderWhateverIsRemoved, ()) {
+  const auto operations = *rc::gen::inRange<std::size_t>(0, 6000);
+  const auto seed = *rc::gen::arbitrary<std::uint32_t>();
+  const auto deadline_spread = *rc::gen::element<std::int64_t>(1, 8, 1000);  // 1: all ties
+  // How often each operation comes: from mostly arming (a big heap) to mostly removing (a
+  // heap of dead entries that compacts).
+  const auto arm_weight = *rc::gen::inRange<std::size_t>(1, 10);
+  const auto remove_weight = *rc::gen::inRange<std::size_t>(0, 10);
+  const auto advance_weight = *rc::gen::inRange<std::size_t>(0, 4);
+  std::mt19937 random(seed);
+
+  TimerQueue queue;
+  std::deque<TimerNode> nodes;
+  Model model;
+  std::uint64_t next_order = 0;
+  std::int64_t now = 0;
+  const auto pick = [&](std::size_t bound) { return std::uniform_int_distribution<std::size_t>(0, bound - 1)(random); };
+
+  for (std::size_t i = 0; i < operations; ++i) {
+    const std::size_t what = pick(arm_weight + remove_weight + advance_weight);
+    if (what < arm_weight) {  // arm a timer, reusing an idle node when there is one
+      std::size_t index = nodes.size();
+      if (!nodes.empty()) {
+        const std::size_t candidate = pick(nodes.size());
+        if (!nodes[candidate].armed()) index = candidate;
+      }
+      if (index == nodes.size()) {
+        nodes.emplace_back();
+        model.deadline_of.push_back(0);
+        model.order_of.push_back(0);
+      }
+      const std::int64_t deadline = now + static_cast<std::int64_t>(pick(static_cast<std::size_t>(deadline_spread)));
+      queue.push(nodes[index], TimePoint(Duration(deadline)));
+      model.deadline_of[index] = deadline;
+      model.order_of[index] = next_order;
+      model.armed.emplace(deadline, next_order++, index);
+    } else if (what < arm_weight + remove_weight) {  // remove a timer (a cancelled sleep), armed or not
+      if (nodes.empty()) continue;
+      std::size_t index = pick(nodes.size());
+      for (std::size_t tries = 0; tries < 4 && !nodes[index].armed(); ++tries) index = pick(nodes.size());
+      if (nodes[index].armed()) {
+        RC_ASSERT(model.armed.erase(std::tuple(model.deadline_of[index], model.order_of[index], index)) == 1u);
+      }
+      queue.remove(nodes[index]);
+      RC_ASSERT(!nodes[index].armed());
+    } else {  // time moves on and every due timer fires
+      now += static_cast<std::int64_t>(pick(static_cast<std::size_t>(deadline_spread)));
+      while (TimerNode* fired = queue.pop_due(TimePoint(Duration(now)))) {
+        RC_ASSERT(!model.armed.empty());
+        const auto [deadline, order, index] = *model.armed.begin();
+        RC_ASSERT(deadline <= now);
+        RC_ASSERT(fired == &nodes[index]);
+        RC_ASSERT(!fired->armed());
+        model.armed.erase(model.armed.begin());
+      }
+      RC_ASSERT(model.armed.empty() || std::get<0>(*model.armed.begin()) > now);
+    }
+    RC_ASSERT(queue.size() == model.armed.size());
+    if (model.armed.empty()) {
+      RC_ASSERT(!queue.next_deadline().has_value());
+    } else {
+      RC_ASSERT(queue.next_deadline() == TimePoint(Duration(std::get<0>(*model.armed.begin()))));
+    }
+  }
+  queue.clear();
+  for (const TimerNode& node : nodes) RC_ASSERT(!node.armed());
+}
+
+TEST(TimerQueue, ClearUnarmsEveryNodeWithoutFiringAny) {
+  TimerQueue queue;
+  std::vector<TimerNode> nodes(3);
+  for (std::size_t i = 0; i < nodes.size(); ++i) queue.push(nodes[i], TimePoint(Duration(static_cast<std::int64_t>(i))));
+  EXPECT_EQ(queue.size(), 3u);
+  queue.clear();
+  EXPECT_TRUE(queue.empty());
+  for (const TimerNode& node : nodes) EXPECT_FALSE(node.armed());
+  EXPECT_EQ(queue.pop_due(TimePoint(Duration(100))), nullptr);
+}
+
+}  // namespace
+}  // namespace simtime::detail
