@@ -17,9 +17,8 @@ TEST(SourceLocation, ADefaultedArgumentRecordsTheCallersFileAndLine) {
   EXPECT_EQ(where.line(), line);
   EXPECT_TRUE(std::string_view(where.file_name()).ends_with("source_location_test.cc")) << where.file_name();
   EXPECT_GT(where.column(), 0u);
-  EXPECT_NE(std::string_view(where.function_name()).find("ADefaultedArgumentRecordsTheCallersFileAndLine"),
-            std::string_view::npos)
-      << where.function_name();
+  // g++ gives the whole signature, clang 14 the bare name: both name gtest's TestBody.
+  EXPECT_NE(std::string_view(where.function_name()).find("TestBody"), std::string_view::npos) << where.function_name();
 }
 
 TEST(SourceLocation, ADefaultConstructedOneIsEmpty) {
