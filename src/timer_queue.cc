@@ -15,8 +15,10 @@ void TimerQueue::push(TimerNode& node, TimePoint deadline) {
     slots_.emplace_back();
     free_slots_.reserve(slots_.capacity());  // so that releasing a slot never allocates
   }
-  const std::uint64_t sequence = next_sequence_++;
-  heap_.push_back(Entry{deadline, sequence, slot});  // may throw: nothing changed yet
+  heap_.push_back(Entry{deadline, 0, slot});  // may throw: nothing changed yet
+  if (next_sequence_ >= sequence_limit_) renumber();
+  const std::uint32_t sequence = next_sequence_++;
+  heap_.back().sequence = sequence;
   sift_up(heap_.size() - 1, heap_.back());
   if (!free_slots_.empty() && free_slots_.back() == slot) free_slots_.pop_back();
   slots_[slot] = Slot{&node, sequence};
@@ -105,6 +107,24 @@ void TimerQueue::clear() noexcept {
   free_slots_.clear();
   live_counts.timers -= live_;
   live_ = 0;
+}
+
+// Gives the live entries the sequences 1..n in the order they will fire, so that arm order
+// among equal deadlines survives; the new entry at the back (sequence 0, not yet in the
+// heap) stays where it is. A sorted array is a heap.
+void TimerQueue::renumber() noexcept {
+  const Entry arriving = heap_.back();
+  heap_.pop_back();
+  std::erase_if(heap_, [this](const Entry& entry) { return !live(entry); });
+  std::sort(heap_.begin(), heap_.end(), earlier);
+  std::uint32_t sequence = 0;
+  for (Entry& entry : heap_) {
+    entry.sequence = ++sequence;
+    slots_[entry.slot].sequence = sequence;
+    slots_[entry.slot].node->sequence = sequence;
+  }
+  next_sequence_ = sequence + 1;
+  heap_.push_back(arriving);  // fits: the heap only shrank
 }
 
 void TimerQueue::compact() {

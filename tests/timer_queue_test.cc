@@ -27,8 +27,9 @@ struct Model {
   std::vector<std::uint64_t> order_of;
 };
 
-RC_GTEST_PROP(TimerQueue, PopsEarliestDeadlineFirstThenInArmOrderWhateverIsRemoved, ()) {
-  const auto operations = *rc::gen::inRange<std::size_t>(0, 6000);
+// Runs `operations` random arms, removals and pops, checking each pop and the queue's size
+// and next deadline against the model.
+void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
   const auto seed = *rc::gen::arbitrary<std::uint32_t>();
   const auto deadline_spread = *rc::gen::element<std::int64_t>(1, 8, 1000);  // 1: all ties
   // How often each operation comes: from mostly arming (a big heap) to mostly removing (a
@@ -38,7 +39,7 @@ RC_GTEST_PROP(TimerQueue, PopsEarliestDeadlineFirstThenInArmOrderWhateverIsRemov
   const auto advance_weight = *rc::gen::inRange<std::size_t>(0, 4);
   std::mt19937 random(seed);
 
-  TimerQueue queue;
+  TimerQueue queue(sequence_limit);
   std::deque<TimerNode> nodes;
   Model model;
   std::uint64_t next_order = 0;
@@ -93,6 +94,16 @@ RC_GTEST_PROP(TimerQueue, PopsEarliestDeadlineFirstThenInArmOrderWhateverIsRemov
   }
   queue.clear();
   for (const TimerNode& node : nodes) RC_ASSERT(!node.armed());
+}
+
+RC_GTEST_PROP(TimerQueue, PopsEarliestDeadlineFirstThenInArmOrderWhateverIsRemoved, ()) {
+  check_against_model(*rc::gen::inRange<std::size_t>(0, 6000), UINT32_MAX);
+}
+
+// Arm sequences are 32 bits; before they run out the queue renumbers its live timers. A
+// small limit makes that happen many times per case.
+RC_GTEST_PROP(TimerQueue, KeepsArmOrderAcrossRenumbering, ()) {
+  check_against_model(*rc::gen::inRange<std::size_t>(0, 1500), *rc::gen::element<std::uint32_t>(2, 16, 200));
 }
 
 TEST(TimerQueue, ClearUnarmsEveryNodeWithoutFiringAny) {

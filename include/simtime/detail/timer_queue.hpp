@@ -8,7 +8,9 @@
 // just clears that sequence, in O(1); dead entries are dropped when they reach the top, and
 // the heap is compacted when they outnumber the live ones. Four children per entry halve the
 // heap's depth against a binary heap: a million timers outgrow the cache, and each level a
-// pop walks down is a likely cache miss.
+// pop walks down is a likely cache miss. An entry is 16 bytes, so four siblings share about
+// one cache line: sequences are 32 bits, and before they run out the live entries are
+// renumbered 1..n in firing order (once per four billion arms).
 #pragma once
 
 #include <cstddef>
@@ -27,7 +29,7 @@ struct TimerNode {
   // What firing does; null means "schedule `task`", the common case kept off the indirect
   // call path.
   void (*on_fire)(TimerNode& self) = nullptr;
-  std::uint64_t sequence = 0;  // of the current arming; 0 when not armed
+  std::uint32_t sequence = 0;  // of the current arming; 0 when not armed
   std::uint32_t slot = 0;
 
   [[nodiscard]] bool armed() const noexcept { return sequence != 0; }
@@ -35,6 +37,11 @@ struct TimerNode {
 
 class TimerQueue {
  public:
+  TimerQueue() = default;
+  /// Renumbers the live entries once an arm sequence would pass `sequence_limit` (tests use
+  /// a small limit to exercise it).
+  explicit TimerQueue(std::uint32_t sequence_limit) noexcept : sequence_limit_(sequence_limit) {}
+
   void push(TimerNode& node, TimePoint deadline);
   void remove(TimerNode& node) noexcept;
   /// The earliest armed node if its deadline is at or before `now`, removed from the queue.
@@ -54,12 +61,13 @@ class TimerQueue {
  private:
   struct Entry {
     TimePoint deadline;
-    std::uint64_t sequence;
+    std::uint32_t sequence;
     std::uint32_t slot;
   };
+  static_assert(sizeof(Entry) == 16);
   struct Slot {
     TimerNode* node = nullptr;
-    std::uint64_t sequence = 0;  // matches the live entry's; 0 when the slot is free
+    std::uint32_t sequence = 0;  // matches the live entry's; 0 when the slot is free
   };
   static constexpr std::size_t arity = 4;
   static bool earlier(const Entry& a, const Entry& b) noexcept {
@@ -73,11 +81,13 @@ class TimerQueue {
   void drop_dead_top() const noexcept;
   void release_slot(std::uint32_t slot) noexcept;
   void compact();
+  void renumber() noexcept;
 
   mutable std::vector<Entry> heap_;  // dead entries at the top are dropped by const readers too
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::uint64_t next_sequence_ = 1;
+  std::uint32_t next_sequence_ = 1;
+  std::uint32_t sequence_limit_ = UINT32_MAX;
   std::size_t live_ = 0;
 };
 
