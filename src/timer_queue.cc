@@ -54,15 +54,22 @@ void TimerQueue::sift_up(std::size_t hole, Entry entry) noexcept {
 
 void TimerQueue::sift_down(std::size_t hole, Entry entry) const noexcept {
   const std::size_t size = heap_.size();
+  const Key entry_key = key(entry);
   while (true) {
     const std::size_t first_child = hole * arity + 1;
     if (first_child >= size) break;
-    const std::size_t end = std::min(first_child + arity, size);
     std::size_t best = first_child;
+    Key best_key = key(heap_[first_child]);
+    const std::size_t end = std::min(first_child + arity, size);
+    // Random deadlines make "which child is earliest" a coin toss for the branch predictor:
+    // select without branching.
     for (std::size_t child = first_child + 1; child < end; ++child) {
-      if (earlier(heap_[child], heap_[best])) best = child;
+      const Key child_key = key(heap_[child]);
+      const bool child_is_earlier = child_key < best_key;
+      best = child_is_earlier ? child : best;
+      best_key = child_is_earlier ? child_key : best_key;
     }
-    if (!earlier(heap_[best], entry)) break;
+    if (best_key >= entry_key) break;
     heap_[hole] = heap_[best];
     hole = best;
   }
