@@ -287,11 +287,11 @@ void Loop::finish(TaskState& task) {
   struct ReleaseTheLoopsReference {
     TaskState& task;
     ~ReleaseTheLoopsReference() {
-      while (detail::CompletionWaiter* waiter = task.waiters_head) waiter->unlink();
+      while (detail::CompletionWaiter* waiter = task.waiters) waiter->unlink();
       task.release();
     }
   } release{task};
-  while (detail::CompletionWaiter* waiter = task.waiters_head) {
+  while (detail::CompletionWaiter* waiter = task.waiters) {
     waiter->unlink();
     waiter->on_done(*waiter, task);
   }

@@ -13,20 +13,29 @@ namespace simtime::detail {
 void CompletionWaiter::link(TaskState& task, void (*callback)(CompletionWaiter&, TaskState&)) noexcept {
   target = &task;
   on_done = callback;
-  prev = task.waiters_tail;
   next = nullptr;
-  if (prev != nullptr) {
-    prev->next = this;
+  CompletionWaiter* const first = task.waiters;
+  if (first == nullptr) {
+    task.waiters = this;
+    prev = this;
   } else {
-    task.waiters_head = this;
+    CompletionWaiter* const last = first->prev;
+    last->next = this;
+    prev = last;
+    first->prev = this;
   }
-  task.waiters_tail = this;
 }
 
 void CompletionWaiter::unlink() noexcept {
   if (target == nullptr) return;
-  (prev != nullptr ? prev->next : target->waiters_head) = next;
-  (next != nullptr ? next->prev : target->waiters_tail) = prev;
+  CompletionWaiter* const first = target->waiters;
+  if (this == first) {
+    target->waiters = next;
+    if (next != nullptr) next->prev = prev;  // the last one
+  } else {
+    prev->next = next;
+    (next != nullptr ? next->prev : first->prev) = prev;
+  }
   prev = next = nullptr;
   target = nullptr;
 }
@@ -88,7 +97,7 @@ TaskState::~TaskState() {
   delete custom_name;
   // Awaiters of a frame destroyed before it finished (loop teardown) must not keep pointing
   // into it.
-  while (waiters_head != nullptr) waiters_head->unlink();
+  while (waiters != nullptr) waiters->unlink();
 }
 
 }  // namespace simtime::detail

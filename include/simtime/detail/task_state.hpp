@@ -78,8 +78,9 @@ struct TaskState {
   std::coroutine_handle<> frame;         // the task's own (outermost) frame
   std::coroutine_handle<> resume_point;  // the innermost frame, where it is suspended
   Blocker* blocked_on = nullptr;         // what it waits on; null while runnable
-  CompletionWaiter* waiters_head = nullptr;
-  CompletionWaiter* waiters_tail = nullptr;
+  // Completion callbacks in registration order; the first one's `prev` is the last one, so
+  // that appending needs no tail pointer here (eight bytes less in every frame).
+  CompletionWaiter* waiters = nullptr;
   Loop* loop = nullptr;  // null once the loop that ran it has closed
   std::string* custom_name = nullptr;
   SourceLocation created_at;
