@@ -79,13 +79,6 @@ void throw_no_running_loop(const char* caller) {
       fmt::format("{}: no running event loop (call it from a coroutine run by simtime::run)", caller));
 }
 
-TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noexcept {
-  TaskState& task = *this_thread.task;
-  task.resume_point = handle;
-  task.blocked_on = blocker;
-  return task;
-}
-
 void schedule(TaskState& task) noexcept {
   // A task of a closed loop is being destroyed: something its frame held (a lock guard,
   // say) may still try to wake it or a fellow waiter on the way out.

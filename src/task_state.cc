@@ -84,12 +84,10 @@ void TaskState::rethrow_if_failed() {
   }
 }
 
-void TaskState::throw_if_cancel_requested() {
-  if (must_cancel || wait_abandoned) {
-    must_cancel = false;
-    wait_abandoned = false;
-    throw CancelledError();
-  }
+void TaskState::throw_cancelled() {
+  must_cancel = false;
+  wait_abandoned = false;
+  throw CancelledError();
 }
 
 TaskState::~TaskState() {

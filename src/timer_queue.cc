@@ -15,7 +15,7 @@ void TimerQueue::push(TimerNode& node, TimePoint deadline) {
     slots_.emplace_back();
     free_slots_.reserve(slots_.capacity());  // so that releasing a slot never allocates
   }
-  heap_.push_back(Entry{deadline, 0, slot});  // may throw: nothing changed yet
+  heap_.push_back(Entry{slot, 0, Entry::bias(deadline)});  // may throw: nothing changed yet
   if (next_sequence_ >= sequence_limit_) renumber();
   const std::uint32_t sequence = next_sequence_++;
   heap_.back().sequence = sequence;
@@ -60,14 +60,18 @@ void TimerQueue::sift_down(std::size_t hole, Entry entry) const noexcept {
     if (first_child >= size) break;
     std::size_t best = first_child;
     Key best_key = key(heap_[first_child]);
-    const std::size_t end = std::min(first_child + arity, size);
-    // Random deadlines make "which child is earliest" a coin toss for the branch predictor:
-    // select without branching.
-    for (std::size_t child = first_child + 1; child < end; ++child) {
+    const auto consider = [&](std::size_t child) {
       const Key child_key = key(heap_[child]);
       const bool child_is_earlier = child_key < best_key;
       best = child_is_earlier ? child : best;
       best_key = child_is_earlier ? child_key : best_key;
+    };
+    if (first_child + arity <= size) {  // all four children: unrolled
+      consider(first_child + 1);
+      consider(first_child + 2);
+      consider(first_child + 3);
+    } else {
+      for (std::size_t child = first_child + 1; child < size; ++child) consider(child);
     }
     if (best_key >= entry_key) break;
     heap_[hole] = heap_[best];
@@ -88,7 +92,7 @@ void TimerQueue::drop_dead_top() const noexcept {
 
 TimerNode* TimerQueue::pop_due_slow(TimePoint now) noexcept {
   drop_dead_top();
-  if (heap_.empty() || heap_.front().deadline > now) return nullptr;
+  if (heap_.empty() || heap_.front().deadline() > now) return nullptr;
   const std::uint32_t slot = heap_.front().slot;
   pop_top();
   TimerNode* node = slots_[slot].node;
@@ -102,7 +106,7 @@ TimerNode* TimerQueue::pop_due_slow(TimePoint now) noexcept {
 std::optional<TimePoint> TimerQueue::next_deadline() const noexcept {
   drop_dead_top();
   if (heap_.empty()) return std::nullopt;
-  return heap_.front().deadline;
+  return heap_.front().deadline();
 }
 
 void TimerQueue::clear() noexcept {

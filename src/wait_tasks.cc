@@ -79,6 +79,9 @@ void WaitTasks::on_deadline(TimerNode& timer) {
 
 void WaitTasks::stop_waiting() noexcept {
   disarm_timer(timer_);
+  // A node is unlinked when its task finishes, so once every task has finished (a gather's
+  // usual end) there is nothing to walk.
+  if (remaining_ == 0) return;
   for (std::size_t i = 0; i < node_count_; ++i) nodes_[i].unlink();
 }
 

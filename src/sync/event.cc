@@ -9,9 +9,7 @@ namespace simtime {
 
 Event::Event(std::string name, SourceLocation where) : identity_("Event", std::move(name), where) {}
 
-void Event::set() noexcept {
-  if (set_) return;
-  set_ = true;
+void Event::wake_all() noexcept {
   // asyncio's Event.set: every waiter is woken, in the order it started waiting.
   while (detail::WaitNode* node = waiters_.pop_front()) detail::wake(*node->task);
 }
@@ -24,11 +22,6 @@ void Event::describe(std::string& out) const {
 }
 
 namespace detail {
-
-void EventWaiter::await_suspend(std::coroutine_handle<> awaiting) noexcept {
-  node_.task = &suspend_current(awaiting, this);
-  event_->waiters_.push_back(node_);
-}
 
 bool EventWaiter::cancel_wait(TaskState& waiter) {
   node_.unlink();

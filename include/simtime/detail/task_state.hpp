@@ -115,9 +115,16 @@ struct TaskState {
   /// Rethrows the stored exception, if any, marking it retrieved.
   void rethrow_if_failed();
   /// Throws CancelledError if a cancellation is pending for this task, consuming it.
-  void throw_if_cancel_requested();
+  void throw_if_cancel_requested() {
+    if (must_cancel || wait_abandoned) throw_cancelled();
+  }
 
   void add_ref() noexcept { ++refs; }
+
+ private:
+  [[noreturn]] void throw_cancelled();
+
+ public:
   /// Drops one reference; destroys the frame when none is left.
   void release() noexcept;
 };
@@ -154,7 +161,12 @@ inline Loop& running_loop(const char* caller) {
 
 /// Makes the current task wait on `blocker`: it resumes at `handle` once something schedules
 /// it. Returns the task.
-TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noexcept;
+inline TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noexcept {
+  TaskState& task = *this_thread.task;
+  task.resume_point = handle;
+  task.blocked_on = blocker;
+  return task;
+}
 
 /// Puts `task` at the back of its loop's runnable queue.
 void schedule(TaskState& task) noexcept;

@@ -13,6 +13,7 @@
 // renumbered 1..n in firing order (once per four billion arms).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -48,7 +49,7 @@ class TimerQueue {
   TimerNode* pop_due(TimePoint now) noexcept {
     // Checked inline: the loop asks every turn, and most turns of most programs have no
     // timer due.
-    if (heap_.empty() || (heap_.front().deadline > now && live(heap_.front()))) return nullptr;
+    if (heap_.empty() || (heap_.front().deadline() > now && live(heap_.front()))) return nullptr;
     return pop_due_slow(now);
   }
   /// Forgets every node (they become unarmed) without firing any.
@@ -59,10 +60,21 @@ class TimerQueue {
   [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept;
 
  private:
+  // Laid out so that the 16 bytes, read as one little-endian 128-bit number, are the key
+  // (deadline, sequence, slot): ordering two entries is one comparison the compiler makes
+  // without a branch (random deadlines make a branch here a coin toss). The slot never
+  // decides: sequences are unique.
   struct Entry {
-    TimePoint deadline;
-    std::uint32_t sequence;
     std::uint32_t slot;
+    std::uint32_t sequence;
+    std::uint64_t biased_deadline;  // the deadline's nanoseconds + 2^63: unsigned order
+
+    static std::uint64_t bias(TimePoint deadline) noexcept {
+      return static_cast<std::uint64_t>(deadline.time_since_epoch().count()) ^ (std::uint64_t{1} << 63);
+    }
+    [[nodiscard]] TimePoint deadline() const noexcept {
+      return TimePoint(Duration(static_cast<std::int64_t>(biased_deadline ^ (std::uint64_t{1} << 63))));
+    }
   };
   static_assert(sizeof(Entry) == 16);
   struct Slot {
@@ -70,13 +82,9 @@ class TimerQueue {
     std::uint32_t sequence = 0;  // matches the live entry's; 0 when the slot is free
   };
   static constexpr std::size_t arity = 4;
-  // (deadline, sequence) as one unsigned number, so that ordering two entries is one
-  // comparison the compiler can make without a branch.
   using Key = unsigned __int128;
-  static Key key(const Entry& entry) noexcept {
-    const auto deadline = static_cast<std::uint64_t>(entry.deadline.time_since_epoch().count()) ^ (std::uint64_t{1} << 63);
-    return (static_cast<Key>(deadline) << 32) | entry.sequence;
-  }
+  static_assert(std::endian::native == std::endian::little, "Entry's layout makes its key on little-endian machines");
+  static Key key(const Entry& entry) noexcept { return std::bit_cast<Key>(entry); }
   static bool earlier(const Entry& a, const Entry& b) noexcept { return key(a) < key(b); }
   [[nodiscard]] bool live(const Entry& entry) const noexcept { return slots_[entry.slot].sequence == entry.sequence; }
   TimerNode* pop_due_slow(TimePoint now) noexcept;

@@ -40,7 +40,11 @@ class Event {
   [[nodiscard]] bool is_set() const noexcept { return set_; }
   /// Sets the flag and wakes every waiting task, first waiter first. Setting a set event
   /// does nothing.
-  void set() noexcept;
+  void set() noexcept {
+    if (set_) return;
+    set_ = true;
+    if (!waiters_.empty()) wake_all();
+  }
   /// Lowers the flag: tasks that call `wait()` from now on block until the next `set()`.
   void clear() noexcept { set_ = false; }
   /// Waits until the flag is set; does not suspend if it already is.
@@ -56,6 +60,7 @@ class Event {
  private:
   friend class detail::EventWaiter;
   friend struct detail::SyncAccess;
+  void wake_all() noexcept;
   void describe(std::string& out) const;
 
   detail::SyncIdentity identity_;
@@ -76,7 +81,10 @@ class EventWaiter final : public Blocker {
   ~EventWaiter() = default;
 
   [[nodiscard]] bool await_ready() const noexcept { return event_->set_; }
-  void await_suspend(std::coroutine_handle<> awaiting) noexcept;
+  void await_suspend(std::coroutine_handle<> awaiting) noexcept {
+    node_.task = &suspend_current(awaiting, this);
+    event_->waiters_.push_back(node_);
+  }
   void await_resume() const {
     if (node_.task != nullptr) node_.task->throw_if_cancel_requested();
   }
