@@ -258,6 +258,13 @@ void Loop::step(TaskState& task) {
   const std::uint64_t id = task.number;
   const bool finished = task.frame.done();
   if (finished) {
+    if (task.must_cancel && !task.exception) {
+      // Cancelled right before its coroutine returned (asyncio's Task.__step): a request
+      // made while it ran must not be lost because it never suspended again.
+      task.must_cancel = false;
+      task.exception = std::make_exception_ptr(CancelledError());
+      task.cancelled = true;
+    }
     finish(task);  // may destroy the task
   } else if (task.must_cancel && task.blocked_on != nullptr) {
     // Cancelled while running (e.g. by itself): the wait it just began takes the

@@ -20,7 +20,11 @@ Timeout::~Timeout() { detail::disarm_timer(timer_); }
 
 void Timeout::enter() {
   task_ = &detail::current_task("timeout");
-  cancelling_at_enter_ = task_->cancel_requests;
+  // A request not yet delivered (the task cancelled itself, say) is delivered inside the
+  // scope: it does not count among the requests the scope found already handled, so that
+  // its CancelledError propagates instead of becoming TimeoutError if the deadline also
+  // passes (a limit <= 0 expires on the next turn).
+  cancelling_at_enter_ = task_->cancel_requests - (task_->must_cancel ? 1 : 0);
   timer_.owner = this;
   timer_.task = task_;
   timer_.on_fire = &Timeout::on_deadline;

@@ -50,6 +50,44 @@ Coro<int> await_twice_and_sum() {
   co_return first + second + task.result();
 }
 
+// asyncio's Task.__step: a task cancelled while it runs and returning before it suspends
+// again ends cancelled, not with its value. Found by the loop fuzzer
+// (fuzz/corpus/pending_cancellation_lost_when_task_returns).
+Coro<int> cancel_self_and_return(Task<int>& self) {
+  self.cancel();
+  co_return 7;
+}
+
+TEST(Task, ACancellationRequestedBeforeItReturnsEndsItCancelled) {
+  VirtualClock clock;
+  Task<int> task;
+  auto body = [&task]() -> Coro<std::string> {
+    task = create_task(cancel_self_and_return(task));
+    try {
+      co_return "value " + std::to_string(co_await task);
+    } catch (const CancelledError&) {
+      co_return "CancelledError";
+    }
+  };
+  EXPECT_EQ(run(body(), clock), "CancelledError");
+  EXPECT_TRUE(task.cancelled());
+  task = Task<int>();
+}
+
+TEST(Task, ACancellationWithdrawnBeforeItReturnsLeavesItsValue) {
+  VirtualClock clock;
+  auto body = []() -> Coro<int> {
+    Task<int> task;
+    task = create_task([](Task<int>& self) -> Coro<int> {
+      self.cancel();
+      self.uncancel();
+      co_return 7;
+    }(task));
+    co_return co_await task;
+  };
+  EXPECT_EQ(run(body(), clock), 7);
+}
+
 TEST(Task, AwaitingTwiceYieldsTheSameResult) {
   VirtualClock clock;
   EXPECT_EQ(run(await_twice_and_sum(), clock), 63);

@@ -259,6 +259,34 @@ TEST(Timeout, CancelsTheBodyAndThrowsTimeoutError) {
 }
 
 // test_timeouts.py: test_timeout_not_called, test_timeout_disabled
+// A task that cancels itself, then enters an already expired scope: the scope's own
+// cancellation and the task's are delivered as one CancelledError, and the task's request
+// is still there after the scope withdraws its own, so CancelledError propagates.
+// Found by the loop fuzzer (fuzz/corpus/timeout_past_deadline_loses_cancellation).
+Coro<std::string> cancel_self_then_enter_an_expired_scope(Task<std::string>& self, Duration limit) {
+  self.cancel();  // delivered at the next suspension, inside the scope
+  try {
+    co_await timeout(limit, [](Timeout&) -> Coro<> { co_await sleep(1s); });
+    co_return "returned at " + format_time(now());
+  } catch (const TimeoutError&) {
+    co_return "TimeoutError at " + format_time(now());
+  } catch (const CancelledError&) {
+    co_return "CancelledError at " + format_time(now());
+  }
+}
+
+TEST(Timeout, ACancellationPendingOnEntryPropagatesEvenIfTheScopeExpires) {
+  for (const Duration limit : {Duration(0s), Duration(-1s), Duration(1ns), Duration(5s)}) {
+    VirtualClock clock;
+    auto body = [limit]() -> Coro<std::string> {
+      Task<std::string> task;
+      task = create_task(cancel_self_then_enter_an_expired_scope(task, limit));
+      co_return co_await task;
+    };
+    EXPECT_EQ(run(body(), clock), "CancelledError at 0s") << "limit " << limit.count() << "ns";
+  }
+}
+
 TEST(Timeout, AScopeThatDoesNotExpireReportsItsDeadline) {
   VirtualClock clock;
   std::vector<std::string> seen;
