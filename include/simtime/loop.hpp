@@ -19,7 +19,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include "simtime/source_location.hpp"
 #include <string>
 #include <utility>
 
@@ -28,6 +27,7 @@
 #include "simtime/detail/outside_work.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/detail/timer_queue.hpp"
+#include "simtime/source_location.hpp"
 #include "simtime/task.hpp"
 
 namespace simtime {
@@ -107,6 +107,7 @@ class Loop {
   void run_turn();
   void step(detail::TaskState& task);
   void finish(detail::TaskState& task);
+  [[gnu::noinline]] void notify_step_observer(std::uint64_t task_id, bool finished);
   bool run_until_done_or_stuck(detail::TaskState* main);
   void cancel_all_pending();
   void destroy_unfinished() noexcept;

@@ -19,7 +19,6 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
-#include "simtime/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -28,6 +27,7 @@
 #include "simtime/coro.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/errors.hpp"
+#include "simtime/source_location.hpp"
 
 namespace simtime {
 

@@ -23,7 +23,6 @@
 #include <exception>
 #include <memory>
 #include <optional>
-#include "simtime/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -33,6 +32,7 @@
 #include "simtime/coro.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/detail/timer_queue.hpp"
+#include "simtime/source_location.hpp"
 #include "simtime/task.hpp"
 
 namespace simtime {

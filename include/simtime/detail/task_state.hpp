@@ -12,11 +12,11 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include "simtime/source_location.hpp"
 #include <string>
 #include <string_view>
 
 #include "simtime/clock.hpp"
+#include "simtime/source_location.hpp"
 
 namespace simtime {
 class Loop;

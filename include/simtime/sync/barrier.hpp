@@ -30,12 +30,12 @@
 
 #include <coroutine>
 #include <cstddef>
-#include "simtime/source_location.hpp"
 #include <stdexcept>
 #include <string>
 
 #include "simtime/coro.hpp"
 #include "simtime/detail/task_state.hpp"
+#include "simtime/source_location.hpp"
 #include "simtime/sync/detail/wait_list.hpp"
 
 namespace simtime {

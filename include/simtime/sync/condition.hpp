@@ -32,12 +32,12 @@
 #include <coroutine>
 #include <cstddef>
 #include <optional>
-#include "simtime/source_location.hpp"
 #include <string>
 #include <type_traits>
 
 #include "simtime/coro.hpp"
 #include "simtime/detail/task_state.hpp"
+#include "simtime/source_location.hpp"
 #include "simtime/sync/detail/wait_list.hpp"
 #include "simtime/sync/lock.hpp"
 

@@ -16,10 +16,10 @@
 #pragma once
 
 #include <coroutine>
-#include "simtime/source_location.hpp"
 #include <string>
 
 #include "simtime/detail/task_state.hpp"
+#include "simtime/source_location.hpp"
 #include "simtime/sync/detail/wait_list.hpp"
 
 namespace simtime {

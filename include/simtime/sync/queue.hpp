@@ -33,12 +33,12 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
-#include "simtime/source_location.hpp"
 #include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "simtime/detail/task_state.hpp"
+#include "simtime/source_location.hpp"
 #include "simtime/sync/detail/queue_core.hpp"
 #include "simtime/sync/detail/queue_orders.hpp"
 #include "simtime/sync/detail/wait_list.hpp"

@@ -26,11 +26,11 @@
 
 #include <coroutine>
 #include <cstddef>
-#include "simtime/source_location.hpp"
 #include <string>
 #include <utility>
 
 #include "simtime/detail/task_state.hpp"
+#include "simtime/source_location.hpp"
 #include "simtime/sync/detail/wait_list.hpp"
 
 namespace simtime {

@@ -13,10 +13,10 @@
 
 #include <coroutine>
 #include <cstddef>
-#include "simtime/source_location.hpp"
 #include <string>
 
 #include "simtime/detail/task_state.hpp"
+#include "simtime/source_location.hpp"
 #include "simtime/sync/detail/wait_list.hpp"
 
 namespace simtime::detail {

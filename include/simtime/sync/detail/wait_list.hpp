@@ -11,11 +11,11 @@
 #include <fmt/core.h>
 
 #include <cstddef>
-#include "simtime/source_location.hpp"
 #include <string>
 #include <utility>
 
 #include "simtime/detail/task_state.hpp"
+#include "simtime/source_location.hpp"
 
 namespace simtime::detail {
 
