@@ -12,22 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "tests/sync/scenarios.hpp"
 #include "tests/timeline.hpp"
 
 namespace simtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::state_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
 constexpr std::size_t N = 5;  // CPython's BarrierTests use 5 parties
-
-std::string state_of(const Barrier& barrier) {
-  const std::string text = fmt::format("{}", barrier);
-  return text.substr(text.find('['));
-}
 
 // Runs `count` tasks of `body` and gathers them (CPython's gather_tasks).
 Coro<std::vector<std::size_t>> gather_tasks(std::size_t count, std::function<Coro<std::size_t>()> body) {
@@ -47,11 +44,6 @@ TEST(Barrier, NeedsAtLeastOneParty) {
   }
   EXPECT_THROW(Barrier(-4), std::invalid_argument);
   EXPECT_EQ(Barrier(3).parties(), 3u);
-}
-
-Coro<> note(test::Timeline& timeline, std::string what) {
-  timeline.note(what);
-  co_return;
 }
 
 Coro<> wait_and_note(Barrier& barrier, test::Timeline& timeline, std::string who) {
@@ -78,20 +70,16 @@ TEST(Barrier, ReleasesEveryoneWhenTheLastPartyArrivesAndNumbersThemByArrival) {
   EXPECT_THAT(timeline.lines(), ElementsAre("3s c passed as 2", "3s a passed as 0", "3s b passed as 1"));
 }
 
-Coro<> last_party_does_not_suspend(test::Timeline& timeline) {
+Coro<std::string> last_party_does_not_suspend() {
   Barrier barrier(1);
-  auto other = create_task(note(timeline, "other task ran"));
   const std::size_t index = co_await barrier.wait();
-  timeline.note(fmt::format("passed as {}", index));
-  co_await other;
+  co_return fmt::format("passed as {}", index);
 }
 
 // CPython BarrierTests.test_filling_one_task.
 TEST(Barrier, TheLastPartyDoesNotSuspend) {
-  VirtualClock clock;
-  test::Timeline timeline;
-  run(last_party_does_not_suspend(timeline), clock);
-  EXPECT_THAT(timeline.lines(), ElementsAre("0s passed as 0", "0s other task ran"));
+  EXPECT_THAT(test::run_ahead_of_another_task(last_party_does_not_suspend()),
+              ElementsAre("0s passed as 0", "0s other task ran"));
 }
 
 // CPython BarrierTests.test_filling_one_task_twice.
@@ -251,11 +239,8 @@ Coro<std::string> cancel_barrier_waiter(CancelPoint point, test::Timeline& timel
   if (point == CancelPoint::after_it_ran) victim.cancel();
   if (point == CancelPoint::before_release) co_await wait_and_note(barrier, timeline, "main");
   co_await partner;
-  try {
-    co_await victim;
-  } catch (const CancelledError&) {
-  }
-  co_return fmt::format("victim {}, {}", victim.cancelled() ? "cancelled" : "finished", state_of(barrier));
+  const std::string victim_ended = co_await test::how_it_ends(victim, "finished");
+  co_return fmt::format("victim {}, {}", victim_ended, state_of(barrier));
 }
 
 TEST(Barrier, AWaiterCancelledBeforeTheReleaseNoLongerCounts) {
@@ -496,6 +481,23 @@ TEST(Barrier, AbortBreaksReleasedTasksThatHaveNotRunAndTasksBlockedWhileDraining
   EXPECT_THAT(run(abort_half_draining_half_blocking(), clock), ElementsAre(aborted, aborted, broken, broken));
 }
 
+// The worker of CPython's abort-on-exception tests: the task that passes as N / 2 fails and
+// aborts the barrier; the others count a second pass, or the BrokenBarrierError they get instead.
+Coro<> pass_twice_unless_one_fails(Barrier& barrier, std::size_t& passed_twice, std::size_t& broken) {
+  bool failed = false;
+  try {
+    const std::size_t index = co_await barrier.wait();
+    if (index == N / 2) throw std::runtime_error("boom");
+    co_await barrier.wait();
+    ++passed_twice;
+  } catch (const BrokenBarrierError&) {
+    ++broken;
+  } catch (const std::runtime_error&) {
+    failed = true;
+  }
+  if (failed) barrier.abort();
+}
+
 // CPython BarrierTests.test_abort_barrier_when_exception.
 Coro<std::vector<std::size_t>> abort_on_exception() {
   Barrier barrier(N);
@@ -503,18 +505,7 @@ Coro<std::vector<std::size_t>> abort_on_exception() {
   std::size_t broken = 0;
   co_await gather_tasks(N, [&]() -> Coro<std::size_t> {
     return [](Barrier& b, std::size_t& twice, std::size_t& broke) -> Coro<std::size_t> {
-      bool failed = false;
-      try {
-        const std::size_t index = co_await b.wait();
-        if (index == N / 2) throw std::runtime_error("boom");
-        co_await b.wait();
-        ++twice;
-      } catch (const BrokenBarrierError&) {
-        ++broke;
-      } catch (const std::runtime_error&) {
-        failed = true;
-      }
-      if (failed) b.abort();
+      co_await pass_twice_unless_one_fails(b, twice, broke);
       co_return 0;
     }(barrier, passed_twice, broken);
   });
@@ -537,18 +528,7 @@ Coro<std::vector<std::size_t>> abort_then_reset() {
   co_await gather_tasks(N, [&]() -> Coro<std::size_t> {
     return
         [](Barrier& b1, Barrier& b2, std::size_t& ok, std::size_t& broke, std::size_t& ok_again) -> Coro<std::size_t> {
-          bool failed = false;
-          try {
-            const std::size_t index = co_await b1.wait();
-            if (index == N / 2) throw std::runtime_error("boom");
-            co_await b1.wait();
-            ++ok;
-          } catch (const BrokenBarrierError&) {
-            ++broke;
-          } catch (const std::runtime_error&) {
-            failed = true;
-          }
-          if (failed) b1.abort();
+          co_await pass_twice_unless_one_fails(b1, ok, broke);
           // Everyone has left b1 before the reset, and nobody enters it before the reset.
           if (co_await b2.wait() == N / 2) b1.reset();
           co_await b2.wait();
@@ -597,37 +577,18 @@ Coro<> wait_for_a_second_party() {
 }
 
 TEST(Barrier, ADeadlockNamesTheBarrierAndWhereItWasAwaited) {
-  VirtualClock clock;
-  try {
-    run(wait_for_a_second_party(), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(),
-                HasSubstr(fmt::format("waits on Barrier 'pair' (created at tests/sync/barrier_test.cc:{}) [filling, "
-                                      "waiters:1/2], awaited at tests/sync/barrier_test.cc:{}",
-                                      deadlock_barrier_line, deadlock_wait_line)));
-  }
-}
-
-Coro<std::string> destroy_the_barrier_under_a_waiter() {
-  Task<std::size_t> waiter;
-  {
-    Barrier barrier(2);
-    waiter = create_task(barrier.wait());
-    co_await sleep(0s);
-  }
-  waiter.cancel();
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    co_return "cancelled";
-  }
-  co_return "returned";
+  const std::string message = test::deadlock_message(wait_for_a_second_party());
+  EXPECT_THAT(message, HasSubstr(fmt::format("waits on Barrier 'pair' (created at tests/sync/barrier_test.cc:{}) "
+                                             "[filling, waiters:1/2], awaited at tests/sync/barrier_test.cc:{}",
+                                             deadlock_barrier_line, deadlock_wait_line)));
 }
 
 TEST(Barrier, AWaiterOfADestroyedBarrierCanStillBeCancelled) {
   VirtualClock clock;
-  EXPECT_EQ(run(destroy_the_barrier_under_a_waiter(), clock), "cancelled");
+  EXPECT_EQ(run(test::cancel_a_waiter_of_a_destroyed([] { return Barrier(2); },
+                                                     [](Barrier& barrier) { return barrier.wait(); }),
+                clock),
+            "cancelled");
 }
 
 TEST(Barrier, FormatsLikeAsyncioRepr) {
@@ -645,31 +606,15 @@ TEST(Barrier, KnowsItsNameAndWhereItWasCreated) {
   EXPECT_EQ(barrier.created_at().line(), static_cast<unsigned>(line));
 }
 
-}  // namespace
-}  // namespace simtime
+Coro<std::string> passed(Barrier& barrier) {
+  co_await barrier.wait();
+  co_return "passed";
+}
 
-namespace simtime {
-namespace {
-
-// asyncio: the waiter's future is cancelled; uncancel() does not undo that. The cancelled
-// task no longer counts as arrived.
+// The cancelled task no longer counts as arrived.
 Coro<std::string> withdraw_a_barrier_waiters_cancellation() {
   Barrier barrier(2);
-  auto waiter = create_task([](Barrier& b) -> Coro<std::string> {
-    std::string what;
-    try {
-      co_await b.wait();
-      what = "passed";
-    } catch (const CancelledError&) {
-      what = "CancelledError";
-    }
-    co_await sleep(1s);
-    co_return what + ", then slept";
-  }(barrier));
-  co_await sleep(0s);
-  waiter.cancel();
-  waiter.uncancel();
-  const std::string what = co_await waiter;
+  const std::string what = co_await test::withdraw_a_cancellation(test::wait_then_sleep(passed(barrier)));
   co_return fmt::format("{}; {}", what, state_of(barrier));
 }
 

@@ -9,19 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "tests/sync/scenarios.hpp"
 #include "tests/timeline.hpp"
 
 namespace simtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::state_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-
-std::string state_of(const Condition& condition) {
-  const std::string text = fmt::format("{}", condition);
-  return text.substr(text.find('['));
-}
 
 std::string joined(const std::vector<int>& values) { return fmt::format("[{}]", fmt::join(values, ",")); }
 
@@ -79,14 +76,8 @@ Coro<std::vector<std::string>> cancel_a_waiter_before_any_notification() {
   auto waiter = create_task(wait_once(condition));  // waits with the lock this task took
   co_await sleep(0s);
   waiter.cancel();
-  std::vector<std::string> seen;
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    seen.push_back("cancelled");
-  }
-  seen.push_back(state_of(condition));
-  co_return seen;
+  const std::string waiter_ended = co_await test::how_it_ends(waiter);
+  co_return std::vector<std::string>{waiter_ended, state_of(condition)};
 }
 
 TEST(Condition, ACancelledWaitTakesTheLockBackBeforeThrowing) {
@@ -105,12 +96,7 @@ Coro<std::vector<std::string>> cancel_a_notified_waiter_while_the_lock_is_held()
   condition.notify();
   waiter.cancel();
   condition.release();
-  try {
-    co_await waiter;
-    seen.push_back("returned");
-  } catch (const CancelledError&) {
-    seen.push_back("cancelled");
-  }
+  seen.push_back(co_await test::how_it_ends(waiter));
   seen.push_back(fmt::format("locked={}", condition.locked()));
   co_return seen;
 }
@@ -182,11 +168,8 @@ Coro<std::string> cancel_condition_waiter(CancelPoint point, test::Timeline& tim
     condition.notify_all();
   }
   co_await other;
-  try {
-    co_await victim;
-  } catch (const CancelledError&) {
-  }
-  co_return fmt::format("victim {}, {}", victim.cancelled() ? "cancelled" : "finished", state_of(condition));
+  const std::string victim_ended = co_await test::how_it_ends(victim, "finished");
+  co_return fmt::format("victim {}, {}", victim_ended, state_of(condition));
 }
 
 TEST(Condition, AWaiterCancelledBeforeAnyNotificationDoesNotWakeAnother) {
@@ -420,16 +403,11 @@ Coro<> wait_for_a_notification_nobody_sends() {
 }
 
 TEST(Condition, ADeadlockNamesTheConditionAndWhereItWasAwaited) {
-  VirtualClock clock;
-  try {
-    run(wait_for_a_notification_nobody_sends(), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(),
-                HasSubstr(fmt::format("waits on Condition 'changed' (created at tests/sync/condition_test.cc:{}) "
-                                      "[unlocked, waiters:1], awaited at tests/sync/condition_test.cc:{}",
-                                      deadlock_condition_line, deadlock_wait_line)));
-  }
+  const std::string message = test::deadlock_message(wait_for_a_notification_nobody_sends());
+  EXPECT_THAT(message,
+              HasSubstr(fmt::format("waits on Condition 'changed' (created at tests/sync/condition_test.cc:{}) "
+                                    "[unlocked, waiters:1], awaited at tests/sync/condition_test.cc:{}",
+                                    deadlock_condition_line, deadlock_wait_line)));
 }
 
 int reacquire_wait_line = 0;
@@ -449,41 +427,23 @@ Coro<> notify_and_keep_the_lock() {
 }
 
 TEST(Condition, ADeadlockWhileTakingTheLockBackNamesTheLockAndTheCondition) {
-  VirtualClock clock;
-  try {
-    run(notify_and_keep_the_lock(), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(),
-                HasSubstr(fmt::format("waits on Lock 'changed' (created at tests/sync/condition_test.cc:{0}) [locked, "
-                                      "waiters:1], to take it back for Condition 'changed' (created at "
-                                      "tests/sync/condition_test.cc:{0}), awaited at tests/sync/condition_test.cc:{1}",
-                                      deadlock_condition_line, reacquire_wait_line)));
-  }
+  const std::string message = test::deadlock_message(notify_and_keep_the_lock());
+  EXPECT_THAT(message,
+              HasSubstr(fmt::format("waits on Lock 'changed' (created at tests/sync/condition_test.cc:{0}) [locked, "
+                                    "waiters:1], to take it back for Condition 'changed' (created at "
+                                    "tests/sync/condition_test.cc:{0}), awaited at tests/sync/condition_test.cc:{1}",
+                                    deadlock_condition_line, reacquire_wait_line)));
 }
 
-Coro<std::string> destroy_the_condition_under_a_waiter() {
-  Task<> waiter;
-  {
-    Condition condition;
-    waiter = create_task([](Condition& c) -> Coro<> {
-      co_await c.acquire();
-      co_await c.wait();
-    }(condition));
-    co_await sleep(0s);
-  }
-  waiter.cancel();
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    co_return "cancelled";
-  }
-  co_return "returned";
+Coro<> acquire_and_wait(Condition& condition) {
+  co_await condition.acquire();
+  co_await condition.wait();
 }
 
 TEST(Condition, AWaiterOfADestroyedConditionCanStillBeCancelled) {
   VirtualClock clock;
-  EXPECT_EQ(run(destroy_the_condition_under_a_waiter(), clock), "cancelled");
+  EXPECT_EQ(run(test::cancel_a_waiter_of_a_destroyed([] { return Condition(); }, acquire_and_wait), clock),
+            "cancelled");
 }
 
 TEST(Condition, FormatsLikeAsyncioRepr) {
@@ -501,34 +461,21 @@ TEST(Condition, KnowsItsNameAndWhereItWasCreated) {
   EXPECT_EQ(condition.created_at().line(), static_cast<unsigned>(line));
 }
 
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
-Coro<std::string> wait_then_sleep(Condition& condition) {
+// Says whether a wait that a cancellation ended took the lock back before it threw; the
+// guard lets the lock go on the way out.
+Coro<std::string> notified(Condition& condition) {
   LockGuard guard = co_await condition.lock();
-  std::string what;
   try {
     co_await condition.wait();
-    what = "notified";
   } catch (const CancelledError&) {
-    what = fmt::format("CancelledError holding the lock: {}", condition.locked());
+    co_return fmt::format("CancelledError holding the lock: {}", condition.locked());
   }
-  guard.unlock();
-  co_await sleep(1s);
-  co_return what + ", then slept";
+  co_return "notified";
 }
 
-// asyncio: the waiter's future is cancelled; uncancel() does not undo that.
 Coro<std::string> withdraw_a_condition_waiters_cancellation() {
   Condition condition;
-  auto waiter = create_task(wait_then_sleep(condition));
-  co_await sleep(0s);
-  waiter.cancel();
-  waiter.uncancel();
-  co_return co_await waiter;
+  co_return co_await test::withdraw_a_cancellation(test::wait_then_sleep(notified(condition)));
 }
 
 TEST(Condition, AWithdrawnCancellationStillEndsTheWaitWithCancelledError) {
@@ -537,35 +484,17 @@ TEST(Condition, AWithdrawnCancellationStillEndsTheWaitWithCancelledError) {
             "CancelledError holding the lock: true, then slept");
 }
 
-Coro<> hold_the_condition_forever(Condition& condition, Event& never) {
-  co_await sleep(1s);  // the waiter takes the lock first, and waits
+Coro<> lock_and_wait(Condition& condition) {
   LockGuard guard = co_await condition.lock();
-  for (;;) {
-    try {
-      co_await never.wait();
-    } catch (const CancelledError&) {
-    }
-  }
+  co_await condition.wait();
 }
 
-Coro<> wait_on_the_condition_forever(Condition& condition) {
-  for (;;) {
-    try {
-      LockGuard guard = co_await condition.lock();
-      co_await condition.wait();
-    } catch (const CancelledError&) {
-    }
-  }
-}
-
-// The waiter waits for a notification; the holder then takes the lock for good, and run()'s
-// cancellations send the waiter to queue for it, to take it back. Both creation orders, so
-// that either straggler's frame is destroyed first.
+// The waiter waits for a notification; the holder then (at 1s) takes the lock for good, and
+// run()'s cancellations send the waiter to queue for it, to take it back.
 Coro<> leave_condition_stragglers(Condition& condition, Event& never, bool holder_first) {
-  if (holder_first) create_task(hold_the_condition_forever(condition, never));
-  create_task(wait_on_the_condition_forever(condition));
-  if (!holder_first) create_task(hold_the_condition_forever(condition, never));
-  co_await sleep(2s);
+  return test::leave_two_stragglers(test::hold_forever([&condition] { return condition.lock(); }, never, 1s),
+                                    test::attempt_forever([&condition] { return lock_and_wait(condition); }),
+                                    holder_first);
 }
 
 TEST(Condition, ALockGuardDestroyedWithTheLoopDoesNotWakeTasksOfTheClosedLoop) {

@@ -8,23 +8,20 @@
 #include <string>
 #include <vector>
 
+#include "tests/sync/scenarios.hpp"
 #include "tests/timeline.hpp"
 
 namespace simtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::state_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
 Coro<> wait_and_note(Event& event, test::Timeline& timeline, std::string who) {
   co_await event.wait();
   timeline.note(who + " woke");
-}
-
-Coro<> note(test::Timeline& timeline, std::string what) {
-  timeline.note(what);
-  co_return;
 }
 
 // CPython test_locks.py EventTests.test_wait.
@@ -68,20 +65,16 @@ TEST(Event, AWaiterWakesAtTheVirtualInstantOfSet) {
 }
 
 // CPython EventTests.test_wait_on_set; rule 14.
-Coro<> wait_on_a_set_event(test::Timeline& timeline) {
+Coro<std::string> wait_on_a_set_event() {
   Event event;
   event.set();
-  auto other = create_task(note(timeline, "other task ran"));
-  co_await event.wait();  // must not give `other` a turn
-  timeline.note("after waiting on a set event");
-  co_await other;
+  co_await event.wait();  // must not give the other task a turn
+  co_return "after waiting on a set event";
 }
 
 TEST(Event, WaitingOnASetEventDoesNotSuspend) {
-  VirtualClock clock;
-  test::Timeline timeline;
-  run(wait_on_a_set_event(timeline), clock);
-  EXPECT_THAT(timeline.lines(), ElementsAre("0s after waiting on a set event", "0s other task ran"));
+  EXPECT_THAT(test::run_ahead_of_another_task(wait_on_a_set_event()),
+              ElementsAre("0s after waiting on a set event", "0s other task ran"));
 }
 
 // CPython EventTests.test_clear.
@@ -135,14 +128,8 @@ Coro<std::string> cancel_event_waiter(CancelPoint point, test::Timeline& timelin
   co_await sleep(1s);
   if (point == CancelPoint::after_it_ran) victim.cancel();
   co_await other;
-  std::string outcome;
-  try {
-    co_await victim;
-    outcome = "victim returned";
-  } catch (const CancelledError&) {
-    outcome = "victim cancelled";
-  }
-  co_return outcome + ", " + fmt::format("{}", event).substr(fmt::format("{}", event).find('['));
+  const std::string victim_ended = co_await test::how_it_ends(victim);
+  co_return fmt::format("victim {}, {}", victim_ended, state_of(event));
 }
 
 TEST(Event, AWaiterCancelledBeforeSetLeavesTheQueueAndThrowsCancelledError) {
@@ -177,36 +164,20 @@ Coro<> wait_for_a_set_nobody_makes() {
 }
 
 TEST(Event, ADeadlockNamesTheEventAndWhereItWasAwaited) {
-  VirtualClock clock;
-  try {
-    run(wait_for_a_set_nobody_makes(), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(), HasSubstr(fmt::format("task 'Task-1' (created at tests/sync/event_test.cc:")));
-    EXPECT_THAT(error.what(),
-                HasSubstr(fmt::format(") waits on Event 'ready' (created at tests/sync/event_test.cc:{}) [unset, "
-                                      "waiters:1], awaited at tests/sync/event_test.cc:{}",
-                                      deadlock_event_line, deadlock_wait_line)));
-  }
+  const std::string message = test::deadlock_message(wait_for_a_set_nobody_makes());
+  EXPECT_THAT(message, HasSubstr(fmt::format("task 'Task-1' (created at tests/sync/event_test.cc:")));
+  EXPECT_THAT(message, HasSubstr(fmt::format(") waits on Event 'ready' (created at tests/sync/event_test.cc:{}) "
+                                             "[unset, waiters:1], awaited at tests/sync/event_test.cc:{}",
+                                             deadlock_event_line, deadlock_wait_line)));
 }
 
 Coro<> wait_forever(Event& event) { co_await event.wait(); }
 
 Coro<std::string> destroy_the_event_under_a_waiter(bool cancel) {
-  Task<> waiter;
-  {
-    Event event("short-lived");
-    waiter = create_task(wait_forever(event));
-    co_await sleep(0s);  // the waiter blocks
-  }
+  Task<> waiter = co_await test::a_waiter_of_a_destroyed([] { return Event("short-lived"); }, wait_forever);
   co_await sleep(1s);
   if (cancel) waiter.cancel();
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    co_return "cancelled";
-  }
-  co_return "returned";
+  co_return co_await test::how_it_ends(waiter);
 }
 
 TEST(Event, AWaiterOfADestroyedEventCanStillBeCancelled) {
@@ -215,14 +186,9 @@ TEST(Event, AWaiterOfADestroyedEventCanStillBeCancelled) {
 }
 
 TEST(Event, ADeadlockOnADestroyedEventSaysSo) {
-  VirtualClock clock;
-  try {
-    run(destroy_the_event_under_a_waiter(false), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("waits on Event (destroyed while the task waited on it), awaited at "
-                                        "tests/sync/event_test.cc:"));
-  }
+  const std::string message = test::deadlock_message(destroy_the_event_under_a_waiter(false));
+  EXPECT_THAT(message, HasSubstr("waits on Event (destroyed while the task waited on it), awaited at "
+                                 "tests/sync/event_test.cc:"));
 }
 
 TEST(Event, FormatsLikeAsyncioRepr) {
@@ -244,33 +210,14 @@ TEST(Event, KnowsItsNameAndWhereItWasCreated) {
   EXPECT_EQ(Event().name(), "");
 }
 
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
-Coro<std::string> wait_then_sleep(Event& event) {
-  std::string what;
-  try {
-    co_await event.wait();
-    what = "woke";
-  } catch (const CancelledError&) {
-    what = "CancelledError";
-  }
-  co_await sleep(1s);
-  co_return what + ", then slept";
+Coro<std::string> woke(Event& event) {
+  co_await event.wait();
+  co_return "woke";
 }
 
-// asyncio: the waiter's future is cancelled; uncancel() does not undo that.
 Coro<std::string> withdraw_an_event_waiters_cancellation() {
   Event event;
-  auto waiter = create_task(wait_then_sleep(event));
-  co_await sleep(0s);
-  waiter.cancel();
-  waiter.uncancel();
-  event.set();
-  co_return co_await waiter;
+  co_return co_await test::withdraw_a_cancellation(test::wait_then_sleep(woke(event)), [&event] { event.set(); });
 }
 
 TEST(Event, AWithdrawnCancellationStillEndsTheWaitWithCancelledError) {

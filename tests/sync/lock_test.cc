@@ -8,44 +8,34 @@
 #include <string>
 #include <vector>
 
+#include "tests/sync/scenarios.hpp"
 #include "tests/timeline.hpp"
 
 namespace simtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::acquire_and_record;
+using test::acquire_forever;
+using test::CancelPoint;
+using test::state_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string state_of(const Lock& lock) {
-  const std::string text = fmt::format("{}", lock);
-  return text.substr(text.find('['));
-}
-
-Coro<> note(test::Timeline& timeline, std::string what) {
-  timeline.note(what);
-  co_return;
+// How the shared scenarios take the lock: through its guard.
+auto guard_of(Lock& lock) {
+  return [&lock] { return lock.lock(); };
 }
 
 // Rule 14.
-Coro<> acquire_a_free_lock(test::Timeline& timeline) {
+Coro<std::string> acquire_a_free_lock() {
   Lock lock;
-  auto other = create_task(note(timeline, "other task ran"));
   co_await lock.acquire();
-  timeline.note(lock.locked() ? "acquired" : "not acquired");
-  co_await other;
+  co_return lock.locked() ? "acquired" : "not acquired";
 }
 
 TEST(Lock, AcquiringAFreeLockDoesNotSuspend) {
-  VirtualClock clock;
-  test::Timeline timeline;
-  run(acquire_a_free_lock(timeline), clock);
-  EXPECT_THAT(timeline.lines(), ElementsAre("0s acquired", "0s other task ran"));
-}
-
-Coro<> acquire_and_record(Lock& lock, std::vector<int>& result, int id) {
-  co_await lock.acquire();
-  result.push_back(id);
+  EXPECT_THAT(test::run_ahead_of_another_task(acquire_a_free_lock()), ElementsAre("0s acquired", "0s other task ran"));
 }
 
 // CPython test_locks.py LockTests.test_acquire.
@@ -80,27 +70,15 @@ TEST(Lock, WaitersTakeTheLockInTheOrderTheyAsked) {
   EXPECT_THAT(run(waiters_in_fifo_order(), clock), ElementsAre("", "1", "1", "1,2", "1,2,3", "all done"));
 }
 
-Coro<> hold_for(Lock& lock, Duration hold, test::Timeline& timeline, std::string who) {
-  LockGuard guard = co_await lock.lock();
-  timeline.note(who + " acquired");
-  try {
-    co_await sleep(hold);
-  } catch (const CancelledError&) {
-    timeline.note(who + " cancelled while holding");
-    throw;
-  }
-  timeline.note(who + " releases");
-}
-
 Coro<std::vector<std::string>> newcomer_behind_woken_waiter(test::Timeline& timeline) {
   Lock lock;
   co_await lock.acquire();
-  auto waiter = create_task(hold_for(lock, 1s, timeline, "waiter"));
+  auto waiter = create_task(test::hold_for(guard_of(lock), 1s, timeline, "waiter"));
   co_await sleep(1s);
   lock.release();
   // The lock is free but promised to the woken waiter: a newcomer queues behind it.
   std::vector<std::string> seen{lock.locked() ? "locked" : "unlocked"};
-  auto newcomer = create_task(hold_for(lock, 1s, timeline, "newcomer"));
+  auto newcomer = create_task(test::hold_for(guard_of(lock), 1s, timeline, "newcomer"));
   co_await gather(waiter, newcomer);
   seen.push_back(state_of(lock));
   co_return seen;
@@ -115,26 +93,10 @@ TEST(Lock, ANewcomerQueuesBehindAWaiterWokenByRelease) {
 }
 
 // Cancellation at each point around a wake: A holds the lock until 2s, B and C wait.
-enum class CancelPoint { before_release, after_release_same_turn, after_it_acquired };
-
 Coro<std::string> cancel_lock_waiter(CancelPoint point, test::Timeline& timeline) {
   Lock lock("db");
-  auto a = create_task(hold_for(lock, 2s, timeline, "A"));
-  co_await sleep(1s);
-  auto b = create_task(hold_for(lock, 2s, timeline, "B"));
-  auto c = create_task(hold_for(lock, 2s, timeline, "C"));
-  co_await sleep(0s);
-  if (point == CancelPoint::before_release) b.cancel();
-  co_await sleep(1s);  // A's timer was armed first: A releases at 2s, then this runs
-  if (point == CancelPoint::after_release_same_turn) b.cancel();
-  co_await sleep(1s);
-  if (point == CancelPoint::after_it_acquired) b.cancel();
-  co_await gather(a, c);
-  try {
-    co_await b;
-  } catch (const CancelledError&) {
-  }
-  co_return fmt::format("B {}, {}", b.cancelled() ? "cancelled" : "finished", state_of(lock));
+  const std::string b = co_await test::cancel_the_first_waiter(point, guard_of(lock), timeline);
+  co_return fmt::format("{}, {}", b, state_of(lock));
 }
 
 TEST(Lock, AWaiterCancelledBeforeTheReleaseJustLeavesTheQueue) {
@@ -264,34 +226,16 @@ Coro<> acquire_twice() {
 }
 
 TEST(Lock, ADeadlockNamesTheLockAndWhereItWasAwaited) {
-  VirtualClock clock;
-  try {
-    run(acquire_twice(), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(), HasSubstr(fmt::format("waits on Lock 'db' (created at tests/sync/lock_test.cc:{}) "
-                                                    "[locked, waiters:1], awaited at tests/sync/lock_test.cc:{}",
-                                                    deadlock_lock_line, deadlock_acquire_line)));
-  }
+  const std::string message = test::deadlock_message(acquire_twice());
+  EXPECT_THAT(message, HasSubstr(fmt::format("waits on Lock 'db' (created at tests/sync/lock_test.cc:{}) "
+                                             "[locked, waiters:1], awaited at tests/sync/lock_test.cc:{}",
+                                             deadlock_lock_line, deadlock_acquire_line)));
 }
 
-Coro<> acquire_forever(Lock& lock) { co_await lock.acquire(); }
-
+// This task takes the lock first, so that the waiter waits.
 Coro<std::string> destroy_the_lock_under_a_waiter() {
-  Task<> waiter;
-  {
-    Lock lock;
-    co_await lock.acquire();
-    waiter = create_task(acquire_forever(lock));
-    co_await sleep(0s);
-  }
-  waiter.cancel();
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    co_return "cancelled";
-  }
-  co_return "returned";
+  return test::cancel_a_waiter_of_a_destroyed([] { return Lock(); }, acquire_forever<Lock>,
+                                              [](Lock& lock) { return lock.acquire(); });
 }
 
 TEST(Lock, AWaiterOfADestroyedLockCanStillBeCancelled) {
@@ -329,72 +273,9 @@ TEST(Lock, KnowsItsNameAndWhereItWasCreated) {
   EXPECT_EQ(lock.created_at().line(), static_cast<unsigned>(line));
 }
 
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
-// A cancellation that made the wait give up cannot be withdrawn: asyncio's waiter future is
-// cancelled, so uncancel() does not undo it. The next await is not affected.
-template <class Acquire>
-Coro<std::string> acquire_then_sleep(Acquire acquire) {
-  std::string what;
-  try {
-    co_await acquire();
-    what = "acquired";
-  } catch (const CancelledError&) {
-    what = "CancelledError";
-  }
-  co_await sleep(1s);
-  co_return what + ", then slept";
-}
-
-Coro<std::string> withdraw_a_lock_waiters_cancellation() {
-  Lock lock;
-  co_await lock.acquire();
-  auto waiter = create_task(acquire_then_sleep([&lock]() { return lock.acquire(); }));
-  co_await sleep(0s);
-  waiter.cancel();
-  waiter.uncancel();
-  lock.release();
-  const std::string what = co_await waiter;
-  co_return fmt::format("{}; {}", what, state_of(lock));
-}
-
 TEST(Lock, AWithdrawnCancellationStillEndsTheWaitWithCancelledError) {
   VirtualClock clock;
-  EXPECT_EQ(run(withdraw_a_lock_waiters_cancellation(), clock), "CancelledError, then slept; [unlocked]");
-}
-
-// Tasks that swallow run()'s cancellations are destroyed when the run ends (rule 10): a guard
-// in such a frame releases the lock, which must not wake another such task of the closed loop.
-Coro<> hold_forever(Lock& lock, Event& never) {
-  LockGuard guard = co_await lock.lock();
-  for (;;) {
-    try {
-      co_await never.wait();
-    } catch (const CancelledError&) {
-    }
-  }
-}
-
-Coro<> wait_for_the_lock_forever(Lock& lock) {
-  co_await sleep(1s);
-  for (;;) {
-    try {
-      LockGuard guard = co_await lock.lock();
-    } catch (const CancelledError&) {
-    }
-  }
-}
-
-// Both creation orders, so that either straggler's frame is destroyed first.
-Coro<> leave_two_stragglers(Lock& lock, Event& never, bool holder_first) {
-  if (holder_first) create_task(hold_forever(lock, never));
-  create_task(wait_for_the_lock_forever(lock));
-  if (!holder_first) create_task(hold_forever(lock, never));
-  co_await sleep(2s);
+  EXPECT_EQ(run(test::withdraw_an_acquirers_cancellation<Lock>(), clock), "CancelledError, then slept; [unlocked]");
 }
 
 TEST(Lock, AGuardDestroyedWithTheLoopDoesNotWakeTasksOfTheClosedLoop) {
@@ -402,7 +283,7 @@ TEST(Lock, AGuardDestroyedWithTheLoopDoesNotWakeTasksOfTheClosedLoop) {
     Lock lock;
     Event never;
     VirtualClock clock;
-    run(leave_two_stragglers(lock, never, holder_first), clock);
+    run(test::leave_a_holder_and_a_waiter(guard_of(lock), never, holder_first), clock);
     EXPECT_FALSE(lock.locked());
   }
 }

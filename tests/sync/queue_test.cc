@@ -12,21 +12,17 @@
 #include <utility>
 #include <vector>
 
+#include "tests/sync/scenarios.hpp"
 #include "tests/timeline.hpp"
 
 namespace simtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::state_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-template <class Q>
-std::string state_of(const Q& queue) {
-  const std::string text = fmt::format("{}", queue);
-  return text.substr(text.find('['));
-}
 
 template <class Q>
 std::vector<typename Q::value_type> drain(Q& queue) {
@@ -45,11 +41,6 @@ template <class Q>
 Coro<> put_and_note(Q& queue, typename Q::value_type item, test::Timeline& timeline) {
   co_await queue.put(item);
   timeline.note(fmt::format("put {}", item));
-}
-
-Coro<> note(test::Timeline& timeline, std::string what) {
-  timeline.note(what);
-  co_return;
 }
 
 // CPython test_queues.py QueueBasicTests.test_empty and test_full.
@@ -134,21 +125,17 @@ TEST(Queue, APutterWaitsWhileTheQueueHoldsMaxsizeItems) {
 }
 
 // Rule 14: neither a get from a queue holding an item nor a put into one with room suspends.
-Coro<> get_and_put_without_suspending(test::Timeline& timeline) {
+Coro<std::string> get_and_put_without_suspending() {
   Queue<int> queue(1);
   queue.put_nowait(7);
-  auto other = create_task(note(timeline, "other task ran"));
   const int item = co_await queue.get();
   co_await queue.put(item + 1);
-  timeline.note(fmt::format("got {}, put {}", item, queue.get_nowait()));
-  co_await other;
+  co_return fmt::format("got {}, put {}", item, queue.get_nowait());
 }
 
 TEST(Queue, GetWithAnItemAndPutWithRoomDoNotSuspend) {
-  VirtualClock clock;
-  test::Timeline timeline;
-  run(get_and_put_without_suspending(timeline), clock);
-  EXPECT_THAT(timeline.lines(), ElementsAre("0s got 7, put 8", "0s other task ran"));
+  EXPECT_THAT(test::run_ahead_of_another_task(get_and_put_without_suspending()),
+              ElementsAre("0s got 7, put 8", "0s other task ran"));
 }
 
 // CPython QueueGetTests.test_blocking_get_wait and QueuePutTests.test_put_with_waiting_getters.
@@ -375,21 +362,13 @@ Coro<std::vector<std::string>> cancelled_putters_leave() {
   co_await sleep(0s);
   std::vector<std::string> seen{state_of(queue)};
   put_task.cancel();
-  try {
-    co_await put_task;
-  } catch (const CancelledError&) {
-    seen.push_back("cancelled");
-  }
+  seen.push_back(co_await test::how_it_ends(put_task));
   seen.push_back(state_of(queue));
   put_task = create_task([](Queue<int>& q) -> Coro<> { co_await q.put(1); }(queue));
   co_await sleep(0s);
   (void)queue.get_nowait();  // frees the slot for put_task, which is then cancelled
   put_task.cancel();
-  try {
-    co_await put_task;
-  } catch (const CancelledError&) {
-    seen.push_back("cancelled");
-  }
+  seen.push_back(co_await test::how_it_ends(put_task));
   seen.push_back(state_of(queue));
   co_return seen;
 }
@@ -432,12 +411,8 @@ Coro<std::string> cancel_getter(CancelPoint point, test::Timeline& timeline) {
   if (point == CancelPoint::after_it_ran) victim.cancel();
   queue.put_nowait("b");
   co_await other;
-  try {
-    co_await victim;
-  } catch (const CancelledError&) {
-  }
-  co_return fmt::format("victim {}, left [{}]", victim.cancelled() ? "cancelled" : "finished",
-                        fmt::join(drain(queue), ","));
+  const std::string victim_ended = co_await test::how_it_ends(victim, "finished");
+  co_return fmt::format("victim {}, left [{}]", victim_ended, fmt::join(drain(queue), ","));
 }
 
 TEST(Queue, AGetterCancelledBeforeAnyPutJustLeaves) {
@@ -477,11 +452,8 @@ Coro<std::string> cancel_putter(CancelPoint point, test::Timeline& timeline) {
     items.push_back(co_await queue.get());
     co_await sleep(1s);
   }
-  try {
-    co_await victim;
-  } catch (const CancelledError&) {
-  }
-  co_return fmt::format("victim {}, got [{}]", victim.cancelled() ? "cancelled" : "finished", fmt::join(items, ","));
+  const std::string victim_ended = co_await test::how_it_ends(victim, "finished");
+  co_return fmt::format("victim {}, got [{}]", victim_ended, fmt::join(items, ","));
 }
 
 TEST(Queue, APutterCancelledBeforeAnyGetJustLeaves) {
@@ -624,16 +596,11 @@ Coro<> get_from_a_queue_nobody_fills() {
 }
 
 TEST(Queue, ADeadlockNamesTheQueueTheOperationAndWhereItWasAwaited) {
-  VirtualClock clock;
-  try {
-    run(get_from_a_queue_nobody_fills(), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(), HasSubstr(fmt::format("waits on get from Queue 'jobs' (created at "
-                                                    "tests/sync/queue_test.cc:{}) [maxsize:2, qsize:0, getters:1], "
-                                                    "awaited at tests/sync/queue_test.cc:{}",
-                                                    deadlock_queue_line, deadlock_get_line)));
-  }
+  const std::string message = test::deadlock_message(get_from_a_queue_nobody_fills());
+  EXPECT_THAT(message, HasSubstr(fmt::format("waits on get from Queue 'jobs' (created at "
+                                             "tests/sync/queue_test.cc:{}) [maxsize:2, qsize:0, getters:1], "
+                                             "awaited at tests/sync/queue_test.cc:{}",
+                                             deadlock_queue_line, deadlock_get_line)));
 }
 
 Coro<> put_into_a_full_queue_and_join() {
@@ -644,37 +611,18 @@ Coro<> put_into_a_full_queue_and_join() {
 }
 
 TEST(Queue, ADeadlockNamesWaitingPuttersAndJoiners) {
-  VirtualClock clock;
-  try {
-    run(put_into_a_full_queue_and_join(), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(), HasSubstr("waits on put to Queue 'jobs' (created at tests/sync/queue_test.cc:"));
-    EXPECT_THAT(error.what(), HasSubstr(") [maxsize:1, qsize:1, putters:1, unfinished:1], awaited at"));
-    EXPECT_THAT(error.what(), HasSubstr("task 'joiner' (created at tests/sync/queue_test.cc:"));
-    EXPECT_THAT(error.what(), HasSubstr(") waits on join of Queue 'jobs' (created at tests/sync/queue_test.cc:"));
-  }
+  const std::string message = test::deadlock_message(put_into_a_full_queue_and_join());
+  EXPECT_THAT(message, HasSubstr("waits on put to Queue 'jobs' (created at tests/sync/queue_test.cc:"));
+  EXPECT_THAT(message, HasSubstr(") [maxsize:1, qsize:1, putters:1, unfinished:1], awaited at"));
+  EXPECT_THAT(message, HasSubstr("task 'joiner' (created at tests/sync/queue_test.cc:"));
+  EXPECT_THAT(message, HasSubstr(") waits on join of Queue 'jobs' (created at tests/sync/queue_test.cc:"));
 }
 
-Coro<std::string> destroy_the_queue_under_a_getter() {
-  Task<> getter;
-  {
-    Queue<int> queue;
-    getter = create_task([](Queue<int>& q) -> Coro<> { (void)co_await q.get(); }(queue));
-    co_await sleep(0s);
-  }
-  getter.cancel();
-  try {
-    co_await getter;
-  } catch (const CancelledError&) {
-    co_return "cancelled";
-  }
-  co_return "returned";
-}
+Coro<> get_forever(Queue<int>& queue) { (void)co_await queue.get(); }
 
 TEST(Queue, AGetterOfADestroyedQueueCanStillBeCancelled) {
   VirtualClock clock;
-  EXPECT_EQ(run(destroy_the_queue_under_a_getter(), clock), "cancelled");
+  EXPECT_EQ(run(test::cancel_a_waiter_of_a_destroyed([] { return Queue<int>(); }, get_forever), clock), "cancelled");
 }
 
 TEST(Queue, FormatsLikeAsyncioRepr) {
@@ -740,22 +688,17 @@ TYPED_TEST(EveryQueue, JoinReturnsOnceEveryItemIsDone) {
 }
 
 template <class Q>
-Coro<std::string> join_an_empty_queue(test::Timeline& timeline) {
+Coro<std::string> join_an_empty_queue() {
   Q queue;
-  auto other = create_task(note(timeline, "other task ran"));
   co_await queue.join();
   co_await queue.join();
-  timeline.note("joined");
-  co_await other;
-  co_return "ok";
+  co_return "joined";
 }
 
 // CPython _QueueJoinTestMixin.test_join_empty_queue; rule 14.
 TYPED_TEST(EveryQueue, JoinOfAQueueWithNothingUnfinishedDoesNotSuspend) {
-  VirtualClock clock;
-  test::Timeline timeline;
-  run(join_an_empty_queue<TypeParam>(timeline), clock);
-  EXPECT_THAT(timeline.lines(), ElementsAre("0s joined", "0s other task ran"));
+  EXPECT_THAT(test::run_ahead_of_another_task(join_an_empty_queue<TypeParam>()),
+              ElementsAre("0s joined", "0s other task ran"));
 }
 
 template <class Q>
@@ -765,14 +708,8 @@ Coro<std::vector<std::string>> cancel_a_joiner() {
   auto joiner = create_task([](Q& q) -> Coro<> { co_await q.join(); }(queue));
   co_await sleep(0s);
   joiner.cancel();
-  std::vector<std::string> seen;
-  try {
-    co_await joiner;
-  } catch (const CancelledError&) {
-    seen.push_back("cancelled");
-  }
-  seen.push_back(state_of(queue));
-  co_return seen;
+  const std::string joiner_ended = co_await test::how_it_ends(joiner);
+  co_return std::vector<std::string>{joiner_ended, state_of(queue)};
 }
 
 TYPED_TEST(EveryQueue, ACancelledJoinLeavesTheQueueUnchanged) {
@@ -921,43 +858,20 @@ TYPED_TEST(EveryQueue, ShutdownKeepsAPromisedItemUnlessImmediate) {
   EXPECT_THAT(run(shutdown_with_a_promised_item<TypeParam>(true), clock), ElementsAre("QueueShutDown", "qsize 0"));
 }
 
-}  // namespace
-}  // namespace simtime
+Coro<std::string> got(Queue<int>& queue) { co_return fmt::format("got {}", co_await queue.get()); }
 
-namespace simtime {
-namespace {
+Coro<std::string> put(Queue<int>& queue, int item) {
+  co_await queue.put(item);
+  co_return "put";
+}
 
-// asyncio: the waiter's future is cancelled; uncancel() does not undo that. Nothing is taken,
-// put or lost.
+// Nothing is taken, put or lost.
 Coro<std::string> withdraw_queue_cancellations() {
   Queue<int> queue(1, "jobs");
-  auto attempt = [](Queue<int>& q, bool get) -> Coro<std::string> {
-    std::string what;
-    try {
-      if (get) {
-        what = fmt::format("got {}", co_await q.get());
-      } else {
-        co_await q.put(2);
-        what = "put";
-      }
-    } catch (const CancelledError&) {
-      what = "CancelledError";
-    }
-    co_await sleep(1s);
-    co_return what + ", then slept";
-  };
-  auto getter = create_task(attempt(queue, true));
-  co_await sleep(0s);
-  getter.cancel();
-  getter.uncancel();
-  queue.put_nowait(1);
-  const std::string got = co_await getter;
-  auto putter = create_task(attempt(queue, false));
-  co_await sleep(0s);
-  putter.cancel();
-  putter.uncancel();
-  const std::string put = co_await putter;
-  co_return fmt::format("{}; {}; left [{}]", got, put, fmt::join(drain(queue), ","));
+  const std::string got_1 =
+      co_await test::withdraw_a_cancellation(test::wait_then_sleep(got(queue)), [&queue] { queue.put_nowait(1); });
+  const std::string put_2 = co_await test::withdraw_a_cancellation(test::wait_then_sleep(put(queue, 2)));
+  co_return fmt::format("{}; {}; left [{}]", got_1, put_2, fmt::join(drain(queue), ","));
 }
 
 TEST(Queue, AWithdrawnCancellationStillEndsTheWaitWithCancelledError) {

@@ -9,23 +9,23 @@
 #include <string>
 #include <vector>
 
+#include "tests/sync/scenarios.hpp"
 #include "tests/timeline.hpp"
 
 namespace simtime {
 namespace {
 
 using namespace std::chrono_literals;
+using test::acquire_and_record;
+using test::acquire_forever;
+using test::CancelPoint;
+using test::state_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string state_of(const Semaphore& semaphore) {
-  const std::string text = fmt::format("{}", semaphore);
-  return text.substr(text.find('['));
-}
-
-Coro<> note(test::Timeline& timeline, std::string what) {
-  timeline.note(what);
-  co_return;
+// How the shared scenarios take a permit: through its guard.
+auto permit_of(Semaphore& semaphore) {
+  return [&semaphore] { return semaphore.hold(); };
 }
 
 // CPython test_locks.py SemaphoreTests.test_initial_value_zero.
@@ -53,24 +53,15 @@ TEST(Semaphore, ANegativeInitialValueIsAnInvalidArgument) {
 }
 
 // Rule 14.
-Coro<> acquire_a_free_permit(test::Timeline& timeline) {
+Coro<std::string> acquire_a_free_permit() {
   Semaphore semaphore(2);
-  auto other = create_task(note(timeline, "other task ran"));
   co_await semaphore.acquire();
-  timeline.note(fmt::format("acquired, {} left", semaphore.value()));
-  co_await other;
+  co_return fmt::format("acquired, {} left", semaphore.value());
 }
 
 TEST(Semaphore, AcquiringAFreePermitDoesNotSuspend) {
-  VirtualClock clock;
-  test::Timeline timeline;
-  run(acquire_a_free_permit(timeline), clock);
-  EXPECT_THAT(timeline.lines(), ElementsAre("0s acquired, 1 left", "0s other task ran"));
-}
-
-Coro<> acquire_and_record(Semaphore& semaphore, std::vector<int>& result, int id) {
-  co_await semaphore.acquire();
-  result.push_back(id);
+  EXPECT_THAT(test::run_ahead_of_another_task(acquire_a_free_permit()),
+              ElementsAre("0s acquired, 1 left", "0s other task ran"));
 }
 
 // CPython SemaphoreTests.test_acquire.
@@ -201,39 +192,11 @@ TEST(Semaphore, WaitersCancelledBeforeTheReleaseLetTheNextOneIn) {
               ElementsAre("3", "t4 done=false", "[locked, waiters:1]", "[locked]"));
 }
 
-Coro<> hold_permit(Semaphore& semaphore, Duration hold, test::Timeline& timeline, std::string who) {
-  SemaphoreGuard permit = co_await semaphore.hold();
-  timeline.note(who + " acquired");
-  try {
-    co_await sleep(hold);
-  } catch (const CancelledError&) {
-    timeline.note(who + " cancelled while holding");
-    throw;
-  }
-  timeline.note(who + " releases");
-}
-
 // Cancellation at each point around a wake: A holds the only permit until 2s, B and C wait.
-enum class CancelPoint { before_release, after_release_same_turn, after_it_acquired };
-
 Coro<std::string> cancel_semaphore_waiter(CancelPoint point, test::Timeline& timeline) {
   BoundedSemaphore semaphore(1, "pool");
-  auto a = create_task(hold_permit(semaphore, 2s, timeline, "A"));
-  co_await sleep(1s);
-  auto b = create_task(hold_permit(semaphore, 2s, timeline, "B"));
-  auto c = create_task(hold_permit(semaphore, 2s, timeline, "C"));
-  co_await sleep(0s);
-  if (point == CancelPoint::before_release) b.cancel();
-  co_await sleep(1s);
-  if (point == CancelPoint::after_release_same_turn) b.cancel();
-  co_await sleep(1s);
-  if (point == CancelPoint::after_it_acquired) b.cancel();
-  co_await gather(a, c);
-  try {
-    co_await b;
-  } catch (const CancelledError&) {
-  }
-  co_return fmt::format("B {}, {}", b.cancelled() ? "cancelled" : "finished", state_of(semaphore));
+  const std::string b = co_await test::cancel_the_first_waiter(point, permit_of(semaphore), timeline);
+  co_return fmt::format("{}, {}", b, state_of(semaphore));
 }
 
 TEST(Semaphore, AWaiterCancelledBeforeTheReleaseJustLeavesTheQueue) {
@@ -388,39 +351,16 @@ Coro<> acquire_an_empty_semaphore() {
 }
 
 TEST(Semaphore, ADeadlockNamesTheSemaphoreAndWhereItWasAwaited) {
-  VirtualClock clock;
-  try {
-    run(acquire_an_empty_semaphore(), clock);
-    FAIL() << "no DeadlockError";
-  } catch (const DeadlockError& error) {
-    EXPECT_THAT(error.what(),
-                HasSubstr(fmt::format("waits on Semaphore 'pool' (created at tests/sync/semaphore_test.cc:{}) "
-                                      "[locked, waiters:1], awaited at tests/sync/semaphore_test.cc:{}",
-                                      deadlock_semaphore_line, deadlock_acquire_line)));
-  }
-}
-
-Coro<> acquire_forever(Semaphore& semaphore) { co_await semaphore.acquire(); }
-
-Coro<std::string> destroy_the_semaphore_under_a_waiter() {
-  Task<> waiter;
-  {
-    Semaphore semaphore(0);
-    waiter = create_task(acquire_forever(semaphore));
-    co_await sleep(0s);
-  }
-  waiter.cancel();
-  try {
-    co_await waiter;
-  } catch (const CancelledError&) {
-    co_return "cancelled";
-  }
-  co_return "returned";
+  const std::string message = test::deadlock_message(acquire_an_empty_semaphore());
+  EXPECT_THAT(message, HasSubstr(fmt::format("waits on Semaphore 'pool' (created at tests/sync/semaphore_test.cc:{}) "
+                                             "[locked, waiters:1], awaited at tests/sync/semaphore_test.cc:{}",
+                                             deadlock_semaphore_line, deadlock_acquire_line)));
 }
 
 TEST(Semaphore, AWaiterOfADestroyedSemaphoreCanStillBeCancelled) {
   VirtualClock clock;
-  EXPECT_EQ(run(destroy_the_semaphore_under_a_waiter(), clock), "cancelled");
+  EXPECT_EQ(run(test::cancel_a_waiter_of_a_destroyed([] { return Semaphore(0); }, acquire_forever<Semaphore>), clock),
+            "cancelled");
 }
 
 TEST(Semaphore, FormatsLikeAsyncioRepr) {
@@ -441,68 +381,11 @@ TEST(Semaphore, KnowsItsNameAndWhereItWasCreated) {
   EXPECT_EQ(semaphore.created_at().line(), static_cast<unsigned>(line));
 }
 
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
-// asyncio: the waiter's future is cancelled; uncancel() does not undo that.
-Coro<std::string> acquire_then_sleep(Semaphore& semaphore) {
-  std::string what;
-  try {
-    co_await semaphore.acquire();
-    what = "acquired";
-  } catch (const CancelledError&) {
-    what = "CancelledError";
-  }
-  co_await sleep(1s);
-  co_return what + ", then slept";
-}
-
-Coro<std::string> withdraw_a_semaphore_waiters_cancellation() {
-  Semaphore semaphore(1);
-  co_await semaphore.acquire();
-  auto waiter = create_task(acquire_then_sleep(semaphore));
-  co_await sleep(0s);
-  waiter.cancel();
-  waiter.uncancel();
-  semaphore.release();
-  const std::string what = co_await waiter;
-  co_return fmt::format("{}; {}", what, state_of(semaphore));
-}
-
+// Semaphore() has one permit.
 TEST(Semaphore, AWithdrawnCancellationStillEndsTheWaitWithCancelledError) {
   VirtualClock clock;
-  EXPECT_EQ(run(withdraw_a_semaphore_waiters_cancellation(), clock), "CancelledError, then slept; [unlocked, value:1]");
-}
-
-Coro<> hold_forever(Semaphore& semaphore, Event& never) {
-  SemaphoreGuard permit = co_await semaphore.hold();
-  for (;;) {
-    try {
-      co_await never.wait();
-    } catch (const CancelledError&) {
-    }
-  }
-}
-
-Coro<> wait_for_a_permit_forever(Semaphore& semaphore) {
-  co_await sleep(1s);
-  for (;;) {
-    try {
-      SemaphoreGuard permit = co_await semaphore.hold();
-    } catch (const CancelledError&) {
-    }
-  }
-}
-
-// Both creation orders, so that either straggler's frame is destroyed first.
-Coro<> leave_two_stragglers(Semaphore& semaphore, Event& never, bool holder_first) {
-  if (holder_first) create_task(hold_forever(semaphore, never));
-  create_task(wait_for_a_permit_forever(semaphore));
-  if (!holder_first) create_task(hold_forever(semaphore, never));
-  co_await sleep(2s);
+  EXPECT_EQ(run(test::withdraw_an_acquirers_cancellation<Semaphore>(), clock),
+            "CancelledError, then slept; [unlocked, value:1]");
 }
 
 TEST(Semaphore, AGuardDestroyedWithTheLoopDoesNotWakeTasksOfTheClosedLoop) {
@@ -510,7 +393,7 @@ TEST(Semaphore, AGuardDestroyedWithTheLoopDoesNotWakeTasksOfTheClosedLoop) {
     Semaphore semaphore(1);
     Event never;
     VirtualClock clock;
-    run(leave_two_stragglers(semaphore, never, holder_first), clock);
+    run(test::leave_a_holder_and_a_waiter(permit_of(semaphore), never, holder_first), clock);
     EXPECT_EQ(semaphore.value(), 1);
   }
 }
