@@ -199,7 +199,10 @@ void Loop::run_main(TaskState& main) {
 bool Loop::run_until_done_or_stuck(TaskState* main) {
   // At the end of a run, jobs on worker threads are waited for too (asyncio.run shuts its
   // default executor down).
-  while (main != nullptr ? !main->done() : unfinished_tasks_ > 0 || outside_.in_flight() > 0) {
+  // A job's report is posted in the same step that ends the job (OutsideQueue::post), so a
+  // job seen finished has its report visible: has_calls() is asked again after in_flight().
+  while (main != nullptr ? !main->done()
+                         : unfinished_tasks_ > 0 || outside_.in_flight() > 0 || outside_.has_calls()) {
     if (runnable_head_ == nullptr && !outside_.has_calls()) {
       const auto deadline = timers_.next_deadline();
       if (outside_.in_flight() > 0) {
@@ -210,6 +213,8 @@ bool Loop::run_until_done_or_stuck(TaskState* main) {
         } else {
           outside_.wakeup().wait();
         }
+      } else if (outside_.has_calls()) {
+        // The last job reported between the two looks: run its report before time moves.
       } else if (deadline) {
         clock_->wait_until(*deadline, outside_.wakeup());
       } else {

@@ -10,19 +10,14 @@ void OutsideQueue::post(std::function<void()> call, bool finishes_work) {
   // away with its loop right after.
   const std::lock_guard<std::mutex> lock(mutex_);
   calls_.push_back(std::move(call));
-  if (finishes_work) --in_flight_;
   has_calls_.store(true, std::memory_order_release);
+  if (finishes_work) in_flight_.fetch_sub(1, std::memory_order_release);
   wakeup_.notify();
 }
 
 void OutsideQueue::begin_work() {
   const std::lock_guard<std::mutex> lock(mutex_);
-  ++in_flight_;
-}
-
-std::size_t OutsideQueue::in_flight() const {
-  const std::lock_guard<std::mutex> lock(mutex_);
-  return in_flight_;
+  in_flight_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::vector<std::function<void()>> OutsideQueue::take_calls() {

@@ -24,7 +24,8 @@ class OutsideQueue {
   void post(std::function<void()> call, bool finishes_work = false);
   /// Loop thread: one more job is out.
   void begin_work();
-  [[nodiscard]] std::size_t in_flight() const;
+  /// Loop thread. Without a lock: the loop asks every time it runs out of tasks.
+  [[nodiscard]] std::size_t in_flight() const noexcept { return in_flight_.load(std::memory_order_acquire); }
   [[nodiscard]] bool has_calls() const noexcept { return has_calls_.load(std::memory_order_acquire); }
   std::vector<std::function<void()>> take_calls();
   Wakeup& wakeup() noexcept { return wakeup_; }
@@ -32,7 +33,9 @@ class OutsideQueue {
  private:
   mutable std::mutex mutex_;
   std::vector<std::function<void()>> calls_;
-  std::size_t in_flight_ = 0;
+  // Changed under mutex_; read without it. A job's end is published after its report
+  // (release), so a loop that reads the lower count (acquire) also sees has_calls_.
+  std::atomic<std::size_t> in_flight_{0};
   std::atomic<bool> has_calls_{false};
   Wakeup wakeup_;
 };
