@@ -219,14 +219,8 @@ Coro<> run_op(Context& ctx, const Op& op, Frame frame, int invocation) {
                   limit.limit.count());
       } catch (const TimeoutError&) {
         limit.timed_out();
-      } catch (const std::invalid_argument& e) {
-        limit.invalid(e);
-      } catch (const CancelledError&) {
-        ctx.observe(limit.what);
-        throw;
       } catch (...) {
-        ctx.observe(limit.what);
-        ctx.absorb(std::current_exception(), false, limit.what);
+        if (!limit.settle(std::current_exception())) throw;
       }
       break;
     }
@@ -253,14 +247,8 @@ Coro<> run_op(Context& ctx, const Op& op, Frame frame, int invocation) {
         limit.timed_out();
         ctx.check(is_timeout || limit.limit > 0ns || !started, "wait_for(coro, {}ns) ran the coroutine",
                   limit.limit.count());
-      } catch (const std::invalid_argument& e) {
-        limit.invalid(e);
-      } catch (const CancelledError&) {
-        ctx.observe(limit.what);
-        throw;
       } catch (...) {
-        ctx.observe(limit.what);
-        ctx.absorb(std::current_exception(), false, limit.what);
+        if (!limit.settle(std::current_exception())) throw;
       }
       break;
     }

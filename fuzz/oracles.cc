@@ -117,6 +117,21 @@ void LimitCheck::invalid(const std::invalid_argument& e) const {
   ctx.check(overflow(), "{}: limit {}ns at {} threw: {}", what, limit.count(), format_time(start), e.what());
 }
 
+bool LimitCheck::settle(std::exception_ptr error) const {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::invalid_argument& e) {
+    invalid(e);
+  } catch (const CancelledError&) {
+    ctx.observe(what);
+    return false;
+  } catch (...) {
+    ctx.observe(what);
+    ctx.absorb(std::current_exception(), false, what);
+  }
+  return true;
+}
+
 Coro<int> checked_event_wait(Context& ctx, int e) {
   const auto index = static_cast<std::size_t>(e);
   const bool was_set = ctx.events[index].is_set();

@@ -153,6 +153,10 @@ struct LimitCheck {
   void timed_out() const;
   /// It threw std::invalid_argument.
   void invalid(const std::invalid_argument& e) const;
+  /// It threw `error`, not a TimeoutError: std::invalid_argument is checked as above, any
+  /// other failure absorbed into the model. Returns false for CancelledError, which the
+  /// caller rethrows.
+  [[nodiscard]] bool settle(std::exception_ptr error) const;
 };
 
 /// Waits for event `e` (an event_wait op's body), checked against the model.
