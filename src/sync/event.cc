@@ -11,7 +11,7 @@ Event::Event(std::string name, SourceLocation where) : identity_("Event", std::m
 
 void Event::wake_all() noexcept {
   // asyncio's Event.set: every waiter is woken, in the order it started waiting.
-  while (detail::WaitNode* node = waiters_.pop_front()) detail::wake(*node->task);
+  while (detail::WaitNode* node = waiters_.pop_front()) detail::schedule(*node->task);
 }
 
 void Event::describe(std::string& out) const {

@@ -23,7 +23,7 @@ void Lock::wake_up_first() noexcept {
   detail::WaitNode* first = waiters_.front();
   if (first != nullptr && !first->woken) {
     first->woken = true;
-    detail::wake(*first->task);
+    detail::schedule(*first->task);
   }
 }
 

@@ -42,7 +42,7 @@ void QueueCore::shut_down(bool immediate, std::size_t drained) noexcept {
     unfinished -= std::min(drained, unfinished);
     while (WaitNode* node = promised_getters.pop_front()) released_getters.push_back(*node);
     if (unfinished == 0) {
-      while (WaitNode* node = joiners.pop_front()) wake(*node->task);
+      while (WaitNode* node = joiners.pop_front()) schedule(*node->task);
     }
   }
   // Every blocked getter and putter wakes up to throw QueueShutDown (a getter takes an item
@@ -59,7 +59,7 @@ void QueueCore::task_done() {
         "{}: task_done() called more times than items were put (no item is waiting for it)", identity.str()));
   }
   if (--unfinished == 0) {
-    while (WaitNode* node = joiners.pop_front()) wake(*node->task);
+    while (WaitNode* node = joiners.pop_front()) schedule(*node->task);
   }
 }
 

@@ -168,7 +168,10 @@ inline TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* block
   return task;
 }
 
-/// Puts `task` at the back of its loop's runnable queue.
+/// Puts `task` at the back of its loop's runnable queue: it runs on the next turn (rule 13).
+/// A task whose loop has closed is left alone: it can never run again, and its frame is
+/// being destroyed with the loop (a LockGuard in a straggler's frame releases the lock as
+/// the loop tears down).
 void schedule(TaskState& task) noexcept;
 
 /// Arms `node` on the loop of `node.task`; it fires at `deadline`.

@@ -93,12 +93,6 @@ inline void WaitNode::unlink() noexcept {
   if (list != nullptr) list->remove(*this);
 }
 
-/// Makes a waiting task runnable on the next turn (rule 13). A task whose loop has closed is
-/// left alone: it can never run again, and its frame is being destroyed with the loop (a
-/// LockGuard in a straggler's frame releases the lock as the loop tears down).
-inline void wake(TaskState& task) noexcept {
-  if (task.loop != nullptr) schedule(task);
-}
 
 /// Moves the first node of `from` to the back of `to` and wakes its task. Returns the node,
 /// or null if `from` was empty.
@@ -106,7 +100,7 @@ inline WaitNode* wake_first(WaitList& from, WaitList& to) noexcept {
   WaitNode* node = from.pop_front();
   if (node != nullptr) {
     to.push_back(*node);
-    wake(*node->task);
+    schedule(*node->task);  // a task of a closed loop is left alone by schedule()
   }
   return node;
 }
