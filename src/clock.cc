@@ -28,10 +28,6 @@ void Wakeup::wait() {
   notified_ = false;
 }
 
-void VirtualClock::wait_until(TimePoint deadline, Wakeup&) {
-  if (deadline > now_) now_ = deadline;
-}
-
 void VirtualClock::advance_to(TimePoint when) {
   if (when < now_) {
     throw std::invalid_argument(fmt::format("VirtualClock::advance_to: {} is earlier than now ({}); time never goes backwards",

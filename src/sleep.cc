@@ -10,22 +10,18 @@ namespace simtime::detail {
 
 SleepAwaiter::~SleepAwaiter() { disarm_timer(timer_); }
 
-bool SleepAwaiter::await_ready() {
-  const TimePoint now = running_loop(kind_ == Kind::delay ? "sleep" : "sleep_until").now();
+void SleepAwaiter::await_suspend(std::coroutine_handle<> awaiting) {
+  const char* const caller = kind_ == Kind::delay ? "sleep" : "sleep_until";
+  const TimePoint now = running_loop(caller).now();
   if (kind_ == Kind::delay) {
-    when_ = checked_deadline(now, Duration{when_}, "sleep").time_since_epoch().count();
+    when_ = checked_deadline(now, Duration{when_}, caller).time_since_epoch().count();
     kind_ = Kind::deadline;
   }
-  // A deadline not in the future yields rather than waits (asyncio's sleep(0)).
-  yields_ = deadline() <= now;
-  return false;
-}
-
-void SleepAwaiter::await_suspend(std::coroutine_handle<> awaiting) {
-  timer_.task = &current_task("sleep");
-  if (yields_) {
+  TaskState& task = current_task(caller);
+  timer_.task = &task;
+  if (deadline() <= now) {  // not in the future: yield rather than wait (asyncio's sleep(0))
     suspend_current(awaiting, nullptr);
-    schedule(*timer_.task);
+    schedule(task);
     return;
   }
   arm_timer(timer_, deadline());  // may throw bad_alloc, before the task is marked waiting

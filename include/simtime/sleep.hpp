@@ -51,7 +51,9 @@ class SleepAwaiter final : public Blocker {
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
   ~SleepAwaiter();
 
-  bool await_ready();
+  // Everything happens in await_suspend, one call: reading the clock, the deadline's
+  // overflow check, and arming the timer or yielding.
+  bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> awaiting);
   void await_resume() const { timer_.task->throw_if_cancel_requested(); }
 
@@ -60,8 +62,7 @@ class SleepAwaiter final : public Blocker {
 
  private:
   [[nodiscard]] TimePoint deadline() const noexcept { return TimePoint{Duration{when_}}; }
-  Kind kind_;  // until await_ready, `when_` holds the delay for Kind::delay
-  bool yields_ = false;
+  Kind kind_;  // until await_suspend, `when_` holds the delay for Kind::delay
   Duration::rep when_;  // nanoseconds: the delay, then the deadline (one field: a smaller frame)
   TimerNode timer_;
 };

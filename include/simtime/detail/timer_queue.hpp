@@ -57,7 +57,10 @@ class TimerQueue {
 
   [[nodiscard]] bool empty() const noexcept { return live_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return live_; }
-  [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept;
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept {
+    if (!heap_.empty() && live(heap_.front())) return heap_.front().deadline();
+    return next_deadline_slow();
+  }
 
  private:
   // Laid out so that the 16 bytes, read as one little-endian 128-bit number, are the key
@@ -88,7 +91,9 @@ class TimerQueue {
   static bool earlier(const Entry& a, const Entry& b) noexcept { return key(a) < key(b); }
   [[nodiscard]] bool live(const Entry& entry) const noexcept { return slots_[entry.slot].sequence == entry.sequence; }
   TimerNode* pop_due_slow(TimePoint now) noexcept;
+  std::optional<TimePoint> next_deadline_slow() const noexcept;
   void sift_up(std::size_t hole, Entry entry) noexcept;
+  static std::size_t earliest_of_four(const Entry* group) noexcept;
   void sift_down(std::size_t hole, Entry entry) const noexcept;
   void pop_top() const noexcept;
   void drop_dead_top() const noexcept;
