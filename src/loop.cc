@@ -309,10 +309,12 @@ void Loop::finish(TaskState& task) {
   struct ReleaseTheLoopsReference {
     TaskState& task;
     ~ReleaseTheLoopsReference() {
+      task.joined = nullptr;
       while (detail::CompletionWaiter* waiter = task.waiters) waiter->unlink();
       task.release();
     }
   } release{task};
+  if (detail::JoinWaiter* join = std::exchange(task.joined, nullptr)) join->on_done(*join, task);
   while (detail::CompletionWaiter* waiter = task.waiters) {
     waiter->unlink();
     waiter->on_done(*waiter, task);

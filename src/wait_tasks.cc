@@ -11,6 +11,8 @@ WaitTasks::WaitTasks(std::span<TaskState* const> tasks, WaitUntil until, OnCance
     : tasks_(tasks), deadline_(deadline), until_(until), on_cancel_(on_cancel) {
   timer_.owner = this;
   timer_.on_fire = &WaitTasks::on_deadline;
+  join_.owner = this;
+  join_.on_done = &WaitTasks::on_joined_task_done;
 }
 
 WaitTasks::~WaitTasks() { stop_waiting(); }
@@ -50,24 +52,42 @@ void WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
     timer_.task = &waiter;
     arm_timer(timer_, *deadline_);
   }
-  nodes_ = std::make_unique<Node[]>(remaining_);  // may throw: nothing to undo yet
-  node_count_ = remaining_;
-  std::size_t next = 0;
+  bool every_task_joined = true;
   for (TaskState* task : tasks_) {
-    if (task->done()) continue;
-    nodes_[next].owner = this;
-    nodes_[next].link(*task, &WaitTasks::on_task_done);
-    ++next;
+    if (!task->done() && !task->try_join(join_)) every_task_joined = false;
+  }
+  if (!every_task_joined) {
+    // Some task has a waiter already or is listed twice: a node for every unfinished task
+    // keeps the callbacks in registration order.
+    leave_joined_tasks();
+    nodes_ = std::make_unique<Node[]>(remaining_);  // may throw: nothing to undo but the timer
+    node_count_ = remaining_;
+    std::size_t next = 0;
+    for (TaskState* task : tasks_) {
+      if (task->done()) continue;
+      nodes_[next].owner = this;
+      nodes_[next].link(*task, &WaitTasks::on_task_done);
+      ++next;
+    }
   }
   waiter_ = &suspend_current(awaiting, this);
 }
 
-void WaitTasks::on_task_done(CompletionWaiter& node, TaskState& task) {
-  WaitTasks& self = *static_cast<Node&>(node).owner;
-  --self.remaining_;
-  if (self.satisfied_by(task) || self.remaining_ == 0) {
-    self.stop_waiting();
-    schedule(*self.waiter_);
+void WaitTasks::task_done(TaskState& task) noexcept {
+  --remaining_;
+  if (satisfied_by(task) || remaining_ == 0) {
+    stop_waiting();
+    schedule(*waiter_);
+  }
+}
+
+void WaitTasks::on_joined_task_done(JoinWaiter& join, TaskState& task) { static_cast<Join&>(join).owner->task_done(task); }
+
+void WaitTasks::on_task_done(CompletionWaiter& node, TaskState& task) { static_cast<Node&>(node).owner->task_done(task); }
+
+void WaitTasks::leave_joined_tasks() noexcept {
+  for (TaskState* task : tasks_) {
+    if (task->joined == &join_) task->joined = nullptr;
   }
 }
 
@@ -79,9 +99,10 @@ void WaitTasks::on_deadline(TimerNode& timer) {
 
 void WaitTasks::stop_waiting() noexcept {
   disarm_timer(timer_);
-  // A node is unlinked when its task finishes, so once every task has finished (a gather's
-  // usual end) there is nothing to walk.
+  // A task leaves its slot or unlinks its node as it finishes, so once every task has
+  // finished (a gather's usual end) there is nothing to walk.
   if (remaining_ == 0) return;
+  leave_joined_tasks();
   for (std::size_t i = 0; i < node_count_; ++i) nodes_[i].unlink();
 }
 

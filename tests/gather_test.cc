@@ -253,5 +253,86 @@ TEST(Gather, AChildCancelledOnItsOwnPropagatesCancelledError) {
   EXPECT_EQ(run(body(), clock), "CancelledError, other still running: 1");
 }
 
+// A task can be awaited by many at once; each waiter hears of its end in the order it began
+// waiting, whether it awaits the task itself or gathers it.
+Coro<> await_and_log(Task<int> task, std::string who, std::vector<std::string>& log) {
+  co_await task;
+  log.push_back(who);
+}
+
+Coro<> gather_and_log(Task<int> task, std::string who, std::vector<std::string>& log) {
+  co_await gather(task);
+  log.push_back(who);
+}
+
+TEST(Gather, WaitersOfATaskWakeInTheOrderTheyBeganWaiting) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::vector<std::string>> {
+    std::vector<std::string> log;
+    auto first = create_task(value_after(1s, 1));
+    auto second = create_task(value_after(1s, 2));
+    std::vector<Task<>> waiters;
+    // On `first` a gather comes first, on `second` a plain await.
+    waiters.push_back(create_task(gather_and_log(first, "gather first", log)));
+    waiters.push_back(create_task(await_and_log(first, "await first", log)));
+    waiters.push_back(create_task(gather_and_log(first, "gather first again", log)));
+    waiters.push_back(create_task(await_and_log(second, "await second", log)));
+    waiters.push_back(create_task(gather_and_log(second, "gather second", log)));
+    co_await gather(std::move(waiters));
+    co_return log;
+  };
+  EXPECT_THAT(run(body(), clock),
+              ElementsAre("gather first", "await first", "gather first again", "await second", "gather second"));
+}
+
+TEST(Gather, TheSameTaskTwiceGivesItsResultTwice) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::tuple<int, int, int>> {
+    auto task = create_task(value_after(2s, 7));
+    auto other = create_task(value_after(1s, 8));
+    co_return co_await gather(task, other, task);
+  };
+  EXPECT_EQ(run(body(), clock), std::make_tuple(7, 8, 7));
+  EXPECT_EQ(clock.now(), TimePoint{2s});
+}
+
+// A wait that gives up (its timeout passes) leaves the tasks it watched: a later gather of
+// the same task is the one woken when it ends, and the first waiter is never called back.
+Coro<std::string> wait_briefly_then_gather() {
+  Task<int> task = create_task(value_after(5s, 3));
+  std::vector<Task<int>> watched{task};
+  WaitResult<int> waited = co_await wait(std::move(watched), ALL_COMPLETED, 1s);
+  std::string log = format_time(now()) + ": " + std::to_string(waited.done.size()) + " done, " +
+                    std::to_string(waited.pending.size()) + " pending";
+  std::tuple<int> gathered = co_await gather(task);
+  log += "; gathered " + std::to_string(std::get<0>(gathered)) + " at " + format_time(now());
+  co_return log;
+}
+
+TEST(Gather, ATaskLeftByAWaitThatTimedOutCanBeGatheredAgain) {
+  VirtualClock clock;
+  EXPECT_EQ(run(wait_briefly_then_gather(), clock), "1s: 0 done, 1 pending; gathered 3 at 5s");
+}
+
+// A gather of many tasks, some already awaited by another task: every one is waited for.
+TEST(Gather, GathersManyTasksSomeOfWhichOthersAwaitToo) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::vector<int>> {
+    std::vector<Task<int>> tasks;
+    for (int i = 0; i < 100; ++i) tasks.push_back(create_task(value_after(std::chrono::seconds(100 - i), i)));
+    std::vector<std::string> log;
+    auto watcher = create_task(await_and_log(tasks[50], "watcher", log));
+    auto results = co_await gather(tasks);
+    co_await watcher;
+    results.push_back(static_cast<int>(log.size()));
+    co_return results;
+  };
+  const std::vector<int> results = run(body(), clock);
+  ASSERT_EQ(results.size(), 101u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(results[static_cast<std::size_t>(i)], i);
+  EXPECT_EQ(results.back(), 1);
+  EXPECT_EQ(clock.now(), TimePoint{100s});
+}
+
 }  // namespace
 }  // namespace simtime

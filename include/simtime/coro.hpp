@@ -71,7 +71,7 @@ class [[nodiscard]] Coro {
     Handle frame;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> awaiting) noexcept {
-      frame.promise().continuation = awaiting;
+      frame.promise().set_continuation(awaiting);
       detail::resume_next(frame);
     }
     decltype(auto) await_resume() { return frame.promise().take_result(); }
@@ -115,7 +115,8 @@ struct FinalAwaiter {
   // outermost frame just stops, and the loop sees the frame done.
   template <class P>
   void await_suspend(std::coroutine_handle<P> self) const noexcept {
-    if (auto next = self.promise().continuation) resume_next(next);
+    const TaskState& state = self.promise();
+    if (state.phase == TaskPhase::nested) resume_next(state.continuation());
   }
   void await_resume() const noexcept {}
 };

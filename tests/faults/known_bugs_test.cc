@@ -97,8 +97,14 @@ Coro<int> fail_after(Duration delay) {
 //   simtime::detail::WaitTasks::~WaitTasks()
 //   simtime::detail::wait_for_gather(...) [clone .actor]
 //   simtime::Loop::step -> run_turn -> run_until_done_or_stuck -> run_main -> Loop::run
+// A gather allocates its nodes only when a task it waits for has another waiter already, so
+// here a watcher awaits the first task before the gather does.
+Coro<> await_int(Task<int> task) { co_await task; }
+
 Coro<> gather_two() {
   Task<int> first = create_task(value_after(1s, 1));
+  Task<> watcher = create_task(await_int(first));
+  co_await sleep(0s);  // the watcher starts waiting
   co_await gather(first, value_after(2s, 2));
 }
 

@@ -2,7 +2,7 @@
 //
 // Every `Coro<T>` promise derives from TaskState, so the coroutine handed to `create_task`
 // becomes a task in place: one allocation per task, no wrapper frame. For a nested Coro (one
-// awaited by another coroutine) only `continuation` is used.
+// awaited by another coroutine) only the continuation and the exception are used.
 //
 // Ownership of a task's frame: `refs` counts the loop (one reference from creation until the
 // task finishes) and every `Task<T>` handle. When it drops to zero the frame is destroyed.
@@ -64,15 +64,26 @@ struct CompletionWaiter {
   void unlink() noexcept;
 };
 
+/// A waiter on many tasks at once (gather, wait). It needs no node in a task's list of
+/// completion callbacks when it is the task's first waiter: it then sits in the task's
+/// `joined` slot, which finish() calls before the list, so registration order holds. A gather
+/// of a million fresh tasks thus links no node at all.
+struct JoinWaiter {
+  void (*on_done)(JoinWaiter& self, TaskState& finished) = nullptr;
+};
+
 enum class TaskPhase : std::uint8_t { nested, pending, running, done };
 
 struct TaskState {
-  // -- used by every frame --
-  std::coroutine_handle<> continuation;  // who resumes when a nested Coro finishes
-  std::exception_ptr exception;
+  // One slot for two roles that never meet, so that every frame is eight bytes smaller;
+  // `phase` says which one it plays.
+  union {
+    void* continuation_address = nullptr;  // nested Coro: the frame that resumes when it finishes
+    TaskState* next_runnable;              // task: the loop's intrusive runnable queue
+  };
+  std::exception_ptr exception;  // every frame
 
   // -- used when the frame is a task --
-  TaskState* next_runnable = nullptr;  // intrusive runnable queue
   TaskState* live_prev = nullptr;      // the loop's list of the task frames it knows
   TaskState* live_next = nullptr;
   std::coroutine_handle<> frame;         // the task's own (outermost) frame
@@ -81,6 +92,9 @@ struct TaskState {
   // Completion callbacks in registration order; the first one's `prev` is the last one, so
   // that appending needs no tail pointer here (eight bytes less in every frame).
   CompletionWaiter* waiters = nullptr;
+  // A JoinWaiter that came when `waiters` was empty; it runs before them. Whoever joins keeps
+  // the task alive (holds a handle) for as long as it is joined.
+  JoinWaiter* joined = nullptr;
   Loop* loop = nullptr;  // null once the loop that ran it has closed
   std::string* custom_name = nullptr;
   SourceLocation created_at;
@@ -103,6 +117,18 @@ struct TaskState {
   ~TaskState();
 
   [[nodiscard]] bool done() const noexcept { return phase == TaskPhase::done; }
+  /// Nested Coro only: the awaiting frame.
+  [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
+    return std::coroutine_handle<>::from_address(continuation_address);
+  }
+  void set_continuation(std::coroutine_handle<> awaiting) noexcept { continuation_address = awaiting.address(); }
+  /// Registers `join` in the `joined` slot if the task is unfinished and nobody waits on it
+  /// yet; false otherwise (the caller links a CompletionWaiter instead).
+  bool try_join(JoinWaiter& join) noexcept {
+    if (done() || joined != nullptr || waiters != nullptr) return false;
+    joined = &join;
+    return true;
+  }
   [[nodiscard]] std::string name() const;
 
   /// asyncio's Task.cancel(): false if already done.

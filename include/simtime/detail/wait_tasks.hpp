@@ -29,7 +29,8 @@ enum class OnCancel : unsigned char {
 };
 
 /// Blocks the awaiting task until `until` holds for `tasks` or `deadline` passes. Yields the
-/// task that failed first (first_exception, first_failure), or null.
+/// task that failed first (first_exception, first_failure), or null. The tasks must outlive
+/// it (the caller holds their handles).
 class WaitTasks final : public Blocker {
  public:
   WaitTasks(std::span<TaskState* const> tasks, WaitUntil until, OnCancel on_cancel,
@@ -46,6 +47,11 @@ class WaitTasks final : public Blocker {
   void describe(std::string& out) const override;
 
  private:
+  // How it hears of a task's end: the task's `joined` slot, or where another waiter came
+  // first (or a task is listed twice) a node in the task's list, one per unfinished task.
+  struct Join : JoinWaiter {
+    WaitTasks* owner = nullptr;
+  };
   struct Node : CompletionWaiter {
     WaitTasks* owner = nullptr;
   };
@@ -53,11 +59,15 @@ class WaitTasks final : public Blocker {
     WaitTasks* owner = nullptr;
   };
   bool satisfied_by(TaskState& finished) noexcept;
+  void task_done(TaskState& task) noexcept;
+  static void on_joined_task_done(JoinWaiter& join, TaskState& task);
   static void on_task_done(CompletionWaiter& node, TaskState& task);
+  void leave_joined_tasks() noexcept;
   static void on_deadline(TimerNode& timer);
   void stop_waiting() noexcept;
 
   std::span<TaskState* const> tasks_;
+  Join join_;
   std::unique_ptr<Node[]> nodes_;
   std::size_t node_count_ = 0;
   std::size_t remaining_ = 0;
