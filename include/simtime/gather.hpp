@@ -150,10 +150,16 @@ std::vector<TaskState*> states_of(std::vector<Task>& tasks) {
 
 template <class Range, class Awaitable = std::ranges::range_value_t<Range>>
 auto tasks_of(Range& awaitables) {
-  std::vector<Task<typename Gatherable<Awaitable>::value_type>> tasks;
-  if constexpr (std::ranges::sized_range<Range>) tasks.reserve(std::ranges::size(awaitables));
-  for (auto&& awaitable : awaitables) tasks.push_back(as_task(Awaitable(std::move(awaitable))));
-  return tasks;
+  using Tasks = std::vector<Task<typename Gatherable<Awaitable>::value_type>>;
+  // A vector of tasks, the usual argument, is the list already: gather owns it by value.
+  if constexpr (std::same_as<Range, Tasks>) {
+    return std::move(awaitables);
+  } else {
+    Tasks tasks;
+    if constexpr (std::ranges::sized_range<Range>) tasks.reserve(std::ranges::size(awaitables));
+    for (auto&& awaitable : awaitables) tasks.push_back(as_task(Awaitable(std::move(awaitable))));
+    return tasks;
+  }
 }
 
 }  // namespace detail
