@@ -80,6 +80,14 @@ void Barrier::describe(std::string& out) const {
 
 namespace detail {
 
+BarrierArrival::~BarrierArrival() {
+  // Linked: still counted in a barrier that exists (a destroyed barrier unlinks its waiters).
+  if (node_.linked()) {
+    node_.unlink();
+    barrier_->leave();
+  }
+}
+
 bool BarrierArrival::await_ready() {
   if (barrier_->state_ == Barrier::State::broken) barrier_->throw_broken(Barrier::State::broken, false);
   // Filling: Barrier::wait blocked while it drained or reset.

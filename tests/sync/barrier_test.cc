@@ -624,5 +624,35 @@ TEST(Barrier, AWithdrawnCancellationStillEndsTheWaitWithCancelledError) {
             "CancelledError, then slept; [filling, waiters:0/2]");
 }
 
+// A waiter the loop destroys (it swallows every cancellation at the end of the run and waits
+// again, so the loop gives up on it) leaves the barrier, which stays usable.
+Coro<> wait_whatever_happens(Barrier& barrier) {
+  while (true) {
+    try {
+      co_await barrier.wait();
+    } catch (const CancelledError&) {
+    }
+  }
+}
+
+Coro<> leave_a_stubborn_waiter_behind(Barrier& barrier) {
+  create_task(wait_whatever_happens(barrier));
+  co_await sleep(1s);
+}
+
+Coro<std::size_t> two_parties_meet(Barrier& barrier) {
+  auto first = create_task([](Barrier& b) -> Coro<std::size_t> { co_return co_await b.wait(); }(barrier));
+  const std::size_t second = co_await barrier.wait();
+  co_return co_await first + second;
+}
+
+TEST(Barrier, AWaiterDestroyedWithItsLoopLeavesTheBarrier) {
+  Barrier barrier(2);
+  VirtualClock clock;
+  run(leave_a_stubborn_waiter_behind(barrier), clock);
+  EXPECT_EQ(barrier.n_waiting(), 0u);
+  EXPECT_EQ(run(two_parties_meet(barrier), clock), 1u);  // indexes 0 and 1: a fresh round
+}
+
 }  // namespace
 }  // namespace simtime

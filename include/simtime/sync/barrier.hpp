@@ -122,7 +122,9 @@ class BarrierArrival final : public Blocker {
   BarrierArrival(Barrier& barrier, SourceLocation where) noexcept : barrier_(&barrier), where_(where) {}
   BarrierArrival(const BarrierArrival&) = delete;
   BarrierArrival& operator=(const BarrierArrival&) = delete;
-  ~BarrierArrival() = default;
+  // A waiter whose frame is destroyed before it resumes (its loop gave up on it, or ran out
+  // of memory) leaves the barrier, as a cancelled one does.
+  ~BarrierArrival();
 
   bool await_ready();
   void await_suspend(std::coroutine_handle<> awaiting) noexcept;
