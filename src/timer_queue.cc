@@ -1,10 +1,18 @@
 #include "simtime/detail/timer_queue.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include "simtime/live_objects.hpp"
 
 namespace simtime::detail {
+
+// The overdue heap's order: one comparison of the 16 bytes as a 128-bit number.
+bool TimerQueue::later(const Entry& a, const Entry& b) noexcept {
+  using Key = unsigned __int128;
+  static_assert(std::endian::native == std::endian::little, "Entry's layout makes its key on little-endian machines");
+  return std::bit_cast<Key>(a) > std::bit_cast<Key>(b);
+}
 
 void TimerQueue::push(TimerNode& node, TimePoint deadline) {
   std::uint32_t slot;
@@ -15,22 +23,48 @@ void TimerQueue::push(TimerNode& node, TimePoint deadline) {
     slots_.emplace_back();
     free_slots_.reserve(slots_.capacity());  // so that releasing a slot never allocates
   }
-  heap_.push_back(Entry{slot, 0, Entry::bias(deadline)});  // may throw: nothing changed yet
   if (next_sequence_ >= sequence_limit_) renumber();
-  const std::uint32_t sequence = next_sequence_++;
-  heap_.back().sequence = sequence;
-  sift_up(heap_.size() - 1, heap_.back());
+  const Entry entry{slot, next_sequence_, key_of(deadline)};
+  if (entry.key < last_) {
+    overdue_.push_back(entry);  // may throw: nothing changed yet
+    std::push_heap(overdue_.begin(), overdue_.end(), later);
+  } else {
+    append(bucket_of(entry.key), entry);  // may throw: nothing changed yet
+  }
+  ++next_sequence_;
   if (!free_slots_.empty() && free_slots_.back() == slot) free_slots_.pop_back();
-  slots_[slot] = Slot{&node, sequence};
-  node.sequence = sequence;
+  slots_[slot] = Slot{&node, entry.sequence};
+  node.sequence = entry.sequence;
   node.slot = slot;
   ++live_;
   ++live_counts.timers;
 }
 
+void TimerQueue::append(std::size_t bucket, const Entry& entry) {
+  buckets_[bucket].push_back(entry);
+  ++stored_;
+  if (bucket == 0) return;
+  const std::uint64_t bit = std::uint64_t{1} << (bucket - 1);
+  if ((occupied_ & bit) == 0) {
+    occupied_ |= bit;
+    earliest_[bucket] = entry.key;
+  } else {
+    earliest_[bucket] = std::min(earliest_[bucket], entry.key);
+  }
+}
+
 void TimerQueue::release_slot(std::uint32_t slot) noexcept {
   slots_[slot] = Slot{};
   free_slots_.push_back(slot);  // capacity reserved: at most one per slot
+}
+
+TimerNode* TimerQueue::take(const Entry& entry) noexcept {
+  TimerNode* const node = slots_[entry.slot].node;
+  release_slot(entry.slot);
+  node->sequence = 0;
+  --live_;
+  --live_counts.timers;
+  return node;
 }
 
 void TimerQueue::remove(TimerNode& node) noexcept {
@@ -39,126 +73,166 @@ void TimerQueue::remove(TimerNode& node) noexcept {
   node.sequence = 0;
   --live_;
   --live_counts.timers;
-  if (heap_.size() > 1024 && heap_.size() - live_ > live_) compact();
+  const std::size_t stored = stored_ + overdue_.size();
+  if (stored > 1024 && stored - live_ > live_) drop_dead_entries();
 }
 
-void TimerQueue::sift_up(std::size_t hole, Entry entry) noexcept {
-  while (hole > 0) {
-    const std::size_t parent = (hole - 1) / arity;
-    if (!earlier(entry, heap_[parent])) break;
-    heap_[hole] = heap_[parent];
-    hole = parent;
+bool TimerQueue::front_is_live() noexcept {
+  Bucket& zero = buckets_[0];
+  while (front_ < zero.size()) {
+    if (live(zero[front_])) return true;
+    ++front_;
+    --stored_;
   }
-  heap_[hole] = entry;
+  zero.clear();
+  front_ = 0;
+  return false;
 }
 
-// Which of four consecutive entries is earliest, as a tournament of two pairs: the three
-// comparisons depend on no branch and not on the entry being placed, so random deadlines
-// cost no mispredicted jumps.
-std::size_t TimerQueue::earliest_of_four(const Entry* group) noexcept {
-  const Key k0 = key(group[0]), k1 = key(group[1]), k2 = key(group[2]), k3 = key(group[3]);
-  const bool second = k1 < k0;
-  const bool fourth = k3 < k2;
-  const Key left = second ? k1 : k0;
-  const Key right = fourth ? k3 : k2;
-  const std::size_t right_wins = right < left;
-  return (right_wins << 1) | (right_wins != 0 ? std::size_t{fourth} : std::size_t{second});
-}
-
-// Floyd's variant: the hole first walks all the way down along the earliest children
-// without looking at `entry`, which came from the back of the heap and so most likely
-// belongs near the bottom; `entry` then rises from there to its place, never above `top`.
-// That saves a comparison per level over the usual walk.
-void TimerQueue::sift_down(std::size_t hole, Entry entry) const noexcept {
-  const std::size_t top = hole;
-  const std::size_t size = heap_.size();
-  Entry* const heap = heap_.data();
-  std::size_t first_child = hole * arity + 1;
-  while (first_child + arity <= size) {
-    const std::size_t best = first_child + earliest_of_four(heap + first_child);
-    heap[hole] = heap[best];
-    hole = best;
-    first_child = hole * arity + 1;
+void TimerQueue::drop_dead_overdue_top() noexcept {
+  while (!overdue_.empty() && !live(overdue_.front())) {
+    std::pop_heap(overdue_.begin(), overdue_.end(), later);
+    overdue_.pop_back();
   }
-  if (first_child < size) {  // a last, partial group of children: its best child is a leaf
-    std::size_t best = first_child;
-    for (std::size_t child = first_child + 1; child < size; ++child) {
-      if (earlier(heap[child], heap[best])) best = child;
+}
+
+// Spreads `bucket`, the first non-empty one, over the buckets below it (all empty) around
+// its earliest deadline, which becomes last_. Dead entries move along: telling them apart
+// would cost a random access to their slot per entry; they are dropped at the front of
+// bucket 0 or when dead ones pile up.
+void TimerQueue::split(std::size_t bucket) {
+  Bucket& source = buckets_[bucket];
+  const std::uint64_t previous_last = last_;
+  const std::uint64_t previous_occupied = occupied_;
+  const std::size_t previous_stored = stored_;
+  last_ = earliest_[bucket];
+  occupied_ &= ~(std::uint64_t{1} << (bucket - 1));
+  stored_ -= source.size();
+  try {
+    for (const Entry& entry : source) append(bucket_of(entry.key), entry);
+  } catch (...) {
+    // Out of memory part way: the buckets below were empty, so emptying them again undoes it.
+    for (std::size_t below = 0; below < bucket; ++below) buckets_[below].clear();
+    last_ = previous_last;
+    occupied_ = previous_occupied;
+    stored_ = previous_stored;
+    throw;
+  }
+  // A big bucket's memory goes back: its entries are spread below now, and a program rarely
+  // fills the same high bucket twice.
+  constexpr std::size_t kept_capacity = std::size_t{1} << 16;
+  if (source.capacity() > kept_capacity) {
+    Bucket().swap(source);
+  } else {
+    source.clear();
+  }
+}
+
+TimerNode* TimerQueue::pop_due_slow(TimePoint now) {
+  const std::uint64_t now_key = key_of(now);
+  drop_dead_overdue_top();
+  if (!overdue_.empty()) {
+    if (overdue_.front().key > now_key) return nullptr;  // the buckets are later still
+    std::pop_heap(overdue_.begin(), overdue_.end(), later);
+    const Entry entry = overdue_.back();
+    overdue_.pop_back();
+    return take(entry);
+  }
+  while (true) {
+    if (front_is_live()) {
+      if (last_ > now_key) return nullptr;
+      const Entry entry = buckets_[0][front_++];
+      --stored_;
+      return take(entry);
     }
-    heap[hole] = heap[best];
-    hole = best;
+    if (occupied_ == 0) return nullptr;
+    const std::size_t bucket = first_split_bucket();
+    if (earliest_[bucket] > now_key) return nullptr;  // nothing in it or above it is due
+    split(bucket);
   }
-  while (hole > top) {
-    const std::size_t parent = (hole - 1) / arity;
-    if (!earlier(entry, heap[parent])) break;
-    heap[hole] = heap[parent];
-    hole = parent;
+}
+
+std::optional<TimePoint> TimerQueue::next_deadline() {
+  drop_dead_overdue_top();
+  if (!overdue_.empty()) return time_of(overdue_.front().key);
+  while (true) {
+    if (front_is_live()) return time_of(last_);
+    if (occupied_ == 0) return std::nullopt;
+    split(first_split_bucket());
   }
-  heap[hole] = entry;
 }
 
-void TimerQueue::pop_top() const noexcept {
-  const Entry last = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) sift_down(0, last);
-}
-
-void TimerQueue::drop_dead_top() const noexcept {
-  while (!heap_.empty() && !live(heap_.front())) pop_top();
-}
-
-TimerNode* TimerQueue::pop_due_slow(TimePoint now) noexcept {
-  drop_dead_top();
-  if (heap_.empty() || heap_.front().deadline() > now) return nullptr;
-  const std::uint32_t slot = heap_.front().slot;
-  pop_top();
-  TimerNode* node = slots_[slot].node;
-  release_slot(slot);
-  node->sequence = 0;
-  --live_;
-  --live_counts.timers;
-  return node;
-}
-
-std::optional<TimePoint> TimerQueue::next_deadline_slow() const noexcept {
-  drop_dead_top();
-  if (heap_.empty()) return std::nullopt;
-  return heap_.front().deadline();
+std::optional<TimePoint> TimerQueue::peek_next_deadline() const noexcept {
+  // Every overdue deadline is earlier than every bucket's, and every deadline in a bucket
+  // earlier than every one in the buckets above it.
+  std::optional<std::uint64_t> earliest;
+  const auto consider = [&](const Entry& entry) {
+    if (live(entry) && (!earliest || entry.key < *earliest)) earliest = entry.key;
+  };
+  for (const Entry& entry : overdue_) consider(entry);
+  if (earliest) return time_of(*earliest);
+  const Bucket& zero = buckets_[0];
+  for (std::size_t i = front_; i < zero.size(); ++i) {
+    if (live(zero[i])) return time_of(last_);
+  }
+  for (std::size_t bucket = 1; bucket < bucket_count; ++bucket) {
+    for (const Entry& entry : buckets_[bucket]) consider(entry);
+    if (earliest) return time_of(*earliest);
+  }
+  return std::nullopt;
 }
 
 void TimerQueue::clear() noexcept {
   for (const Slot& slot : slots_) {
     if (slot.sequence != 0) slot.node->sequence = 0;
   }
-  heap_.clear();
+  for (Bucket& bucket : buckets_) bucket.clear();
+  overdue_.clear();
   slots_.clear();
   free_slots_.clear();
+  front_ = 0;
+  occupied_ = 0;
+  stored_ = 0;
   live_counts.timers -= live_;
   live_ = 0;
 }
 
-// Gives the live entries the sequences 1..n in the order they will fire, so that arm order
-// among equal deadlines survives; the new entry at the back (sequence 0, not yet in the
-// heap) stays where it is. A sorted array is a heap.
-void TimerQueue::renumber() noexcept {
-  const Entry arriving = heap_.back();
-  heap_.pop_back();
-  std::erase_if(heap_, [this](const Entry& entry) { return !live(entry); });
-  std::sort(heap_.begin(), heap_.end(), earlier);
-  std::uint32_t sequence = 0;
-  for (Entry& entry : heap_) {
-    entry.sequence = ++sequence;
-    slots_[entry.slot].sequence = sequence;
-    slots_[entry.slot].node->sequence = sequence;
+// Keeps the order of what remains: entries of equal deadlines stay in arm order. The
+// lower bounds in earliest_ stay lower bounds.
+void TimerQueue::drop_dead_entries() noexcept {
+  const auto dead = [this](const Entry& entry) { return !live(entry); };
+  Bucket& zero = buckets_[0];
+  zero.erase(zero.begin(), zero.begin() + static_cast<std::ptrdiff_t>(front_));
+  front_ = 0;
+  stored_ = 0;
+  occupied_ = 0;
+  for (std::size_t bucket = 0; bucket < bucket_count; ++bucket) {
+    std::erase_if(buckets_[bucket], dead);
+    stored_ += buckets_[bucket].size();
+    if (bucket != 0 && !buckets_[bucket].empty()) occupied_ |= std::uint64_t{1} << (bucket - 1);
   }
-  next_sequence_ = sequence + 1;
-  heap_.push_back(arriving);  // fits: the heap only shrank
+  std::erase_if(overdue_, dead);
+  std::make_heap(overdue_.begin(), overdue_.end(), later);
 }
 
-void TimerQueue::compact() {
-  std::erase_if(heap_, [this](const Entry& entry) { return !live(entry); });
-  if (heap_.size() < 2) return;
-  for (std::size_t parent = (heap_.size() - 2) / arity + 1; parent-- > 0;) sift_down(parent, heap_[parent]);
+// Gives the live entries new sequences 1..n. The overdue heap breaks ties by sequence, so
+// its entries are numbered first, in the order they will fire (a sorted array is a heap);
+// in the buckets, order is position, and any numbering will do.
+void TimerQueue::renumber() noexcept {
+  drop_dead_entries();
+  std::sort(overdue_.begin(), overdue_.end(), [](const Entry& a, const Entry& b) { return later(b, a); });
+  std::uint32_t sequence = 0;
+  const auto number = [&](Entry& entry) {
+    entry.sequence = ++sequence;
+    Slot& slot = slots_[entry.slot];
+    slot.sequence = sequence;
+    slot.node->sequence = sequence;
+  };
+  for (Entry& entry : overdue_) number(entry);
+  for (Bucket& bucket : buckets_) {
+    for (Entry& entry : bucket) number(entry);
+  }
+  next_sequence_ = sequence + 1;
 }
 
 }  // namespace simtime::detail

@@ -74,7 +74,7 @@ class Loop {
   [[nodiscard]] TimePoint now() const { return virtual_clock_ ? virtual_clock_->now() : clock_->now(); }
   [[nodiscard]] Clock& clock() const noexcept { return *clock_; }
   /// The earliest armed deadline, if any timer is armed.
-  [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept { return timers_.next_deadline(); }
+  [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept { return timers_.peek_next_deadline(); }
   /// How many timers are armed (sleeps in progress, time limits running).
   [[nodiscard]] std::size_t pending_timer_count() const noexcept { return timers_.size(); }
   /// How many tasks have been created and not yet finished.

@@ -1,18 +1,28 @@
-// The loop's timers: a 4-ary min-heap of (deadline, arm sequence) with lazy removal.
+// The loop's timers: a radix heap of (deadline, arm order) with lazy removal.
 //
-// Ordering by arm sequence among equal deadlines is what makes same-deadline timers fire in
-// the order they were armed (rule 3). A TimerNode lives in the awaiter that arms it (no
-// allocation per timer). The heap holds plain entries and never touches a node while it
-// reorders itself: a node is reached through a slot whose sequence number says whether the
-// entry is still the node's current arming. Removing a timer (a cancelled sleep, rule 15)
-// just clears that sequence, in O(1); dead entries are dropped when they reach the top, and
-// the heap is compacted when they outnumber the live ones. Four children per entry halve the
-// heap's depth against a binary heap: a million timers outgrow the cache, and each level a
-// pop walks down is a likely cache miss. An entry is 16 bytes, so four siblings share about
-// one cache line: sequences are 32 bits, and before they run out the live entries are
-// renumbered 1..n in firing order (once per four billion arms).
+// Timers come out earliest deadline first and, among equal deadlines, in the order they were
+// armed (rule 3). A loop arms timers at or after its current time and takes them out in
+// deadline order, so the deadlines taken out never decrease; a radix heap lives on that.
+// Entries sit in 65 buckets by the highest bit in which their deadline differs from `last_`
+// (bucket 0: equal to it), a lower bound of every deadline in the buckets. Arming appends to
+// a bucket. Taking out reads bucket 0 from the front; once it is used up, the first
+// non-empty bucket is split over the buckets below it, all empty then, around its earliest
+// deadline. An entry moves down a bucket or two each time, in sequential sweeps: a million
+// timers cost no random walk through memory per pop, as a comparison heap's do. Entries
+// with equal deadlines always share a bucket, in arm order.
+//
+// A timer armed before `last_` (a deadline already past, or earlier than one the queue has
+// looked at) goes to a small binary heap that is served first; the common case never uses it.
+//
+// A TimerNode lives in the awaiter that arms it (no allocation per timer). The queue holds
+// plain entries and never touches a node while it sorts them: a node is reached through a
+// slot whose sequence number says whether the entry is still the node's current arming.
+// Removing a timer (a cancelled sleep, rule 15) just clears that sequence, in O(1); dead
+// entries are dropped when met, and all of them when they outnumber the live ones.
+// Sequences are 32 bits; before they run out the live entries are renumbered.
 #pragma once
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -43,65 +53,78 @@ class TimerQueue {
   /// a small limit to exercise it).
   explicit TimerQueue(std::uint32_t sequence_limit) noexcept : sequence_limit_(sequence_limit) {}
 
+  /// Arms `node` to fire at `deadline`. Throws std::bad_alloc, with nothing armed.
   void push(TimerNode& node, TimePoint deadline);
   void remove(TimerNode& node) noexcept;
   /// The earliest armed node if its deadline is at or before `now`, removed from the queue.
-  TimerNode* pop_due(TimePoint now) noexcept {
+  /// Throws std::bad_alloc if sorting the buckets needs memory; nothing is lost then.
+  TimerNode* pop_due(TimePoint now) {
     // Checked inline: the loop asks every turn, and most turns of most programs have no
     // timer due.
-    if (heap_.empty() || (heap_.front().deadline() > now && live(heap_.front()))) return nullptr;
+    if (live_ == 0 || (overdue_.empty() && last_ > key_of(now))) return nullptr;
     return pop_due_slow(now);
   }
+  /// The earliest armed deadline, made quick to take out (the loop's idle step). Throws
+  /// std::bad_alloc as pop_due does.
+  [[nodiscard]] std::optional<TimePoint> next_deadline();
+  /// The earliest armed deadline, changing nothing: a scan of one bucket at worst.
+  [[nodiscard]] std::optional<TimePoint> peek_next_deadline() const noexcept;
   /// Forgets every node (they become unarmed) without firing any.
   void clear() noexcept;
 
   [[nodiscard]] bool empty() const noexcept { return live_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return live_; }
-  [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept {
-    if (!heap_.empty() && live(heap_.front())) return heap_.front().deadline();
-    return next_deadline_slow();
-  }
 
  private:
   // Laid out so that the 16 bytes, read as one little-endian 128-bit number, are the key
-  // (deadline, sequence, slot): ordering two entries is one comparison the compiler makes
-  // without a branch (random deadlines make a branch here a coin toss). The slot never
-  // decides: sequences are unique.
+  // (deadline, sequence, slot) that orders the overdue heap. The slot never decides:
+  // sequences are unique.
   struct Entry {
     std::uint32_t slot;
     std::uint32_t sequence;
-    std::uint64_t biased_deadline;  // the deadline's nanoseconds + 2^63: unsigned order
-
-    static std::uint64_t bias(TimePoint deadline) noexcept {
-      return static_cast<std::uint64_t>(deadline.time_since_epoch().count()) ^ (std::uint64_t{1} << 63);
-    }
-    [[nodiscard]] TimePoint deadline() const noexcept {
-      return TimePoint(Duration(static_cast<std::int64_t>(biased_deadline ^ (std::uint64_t{1} << 63))));
-    }
+    std::uint64_t key;  // the deadline's nanoseconds + 2^63: unsigned order
   };
   static_assert(sizeof(Entry) == 16);
   struct Slot {
     TimerNode* node = nullptr;
     std::uint32_t sequence = 0;  // matches the live entry's; 0 when the slot is free
   };
-  static constexpr std::size_t arity = 4;
-  using Key = unsigned __int128;
-  static_assert(std::endian::native == std::endian::little, "Entry's layout makes its key on little-endian machines");
-  static Key key(const Entry& entry) noexcept { return std::bit_cast<Key>(entry); }
-  static bool earlier(const Entry& a, const Entry& b) noexcept { return key(a) < key(b); }
+  using Bucket = std::vector<Entry>;
+  static constexpr std::size_t bucket_count = 65;
+
+  static std::uint64_t key_of(TimePoint time) noexcept {
+    return static_cast<std::uint64_t>(time.time_since_epoch().count()) ^ (std::uint64_t{1} << 63);
+  }
+  static TimePoint time_of(std::uint64_t key) noexcept {
+    return TimePoint(Duration(static_cast<std::int64_t>(key ^ (std::uint64_t{1} << 63))));
+  }
+  [[nodiscard]] std::size_t bucket_of(std::uint64_t key) const noexcept {
+    return static_cast<std::size_t>(std::bit_width(key ^ last_));
+  }
+  [[nodiscard]] std::size_t first_split_bucket() const noexcept {
+    return static_cast<std::size_t>(std::countr_zero(occupied_)) + 1;
+  }
   [[nodiscard]] bool live(const Entry& entry) const noexcept { return slots_[entry.slot].sequence == entry.sequence; }
-  TimerNode* pop_due_slow(TimePoint now) noexcept;
-  std::optional<TimePoint> next_deadline_slow() const noexcept;
-  void sift_up(std::size_t hole, Entry entry) noexcept;
-  static std::size_t earliest_of_four(const Entry* group) noexcept;
-  void sift_down(std::size_t hole, Entry entry) const noexcept;
-  void pop_top() const noexcept;
-  void drop_dead_top() const noexcept;
+  static bool later(const Entry& a, const Entry& b) noexcept;
+
+  TimerNode* pop_due_slow(TimePoint now);
+  TimerNode* take(const Entry& entry) noexcept;
+  void append(std::size_t bucket, const Entry& entry);
+  bool front_is_live() noexcept;
+  void drop_dead_overdue_top() noexcept;
+  void split(std::size_t bucket);
   void release_slot(std::uint32_t slot) noexcept;
-  void compact();
+  void drop_dead_entries() noexcept;
   void renumber() noexcept;
 
-  mutable std::vector<Entry> heap_;  // dead entries at the top are dropped by const readers too
+  std::array<Bucket, bucket_count> buckets_;
+  // A lower bound of each bucket's deadlines (exact unless its earliest entry died).
+  std::array<std::uint64_t, bucket_count> earliest_{};
+  std::size_t front_ = 0;         // bucket 0 is taken out from here
+  std::uint64_t occupied_ = 0;    // bit i-1 set: bucket i (1..64) holds entries
+  std::uint64_t last_ = key_of(TimePoint{});
+  std::size_t stored_ = 0;        // entries in the buckets past front_, dead ones included
+  std::vector<Entry> overdue_;    // a binary heap, earliest on top
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::uint32_t next_sequence_ = 1;
