@@ -17,16 +17,7 @@ namespace detail {
 
 // The loop's internals, reached by the awaiters' non-template code in this file.
 struct LoopAccess {
-  static void schedule(Loop& loop, TaskState& task) noexcept {
-    task.blocked_on = nullptr;
-    task.next_runnable = nullptr;
-    if (loop.runnable_tail_ != nullptr) {
-      loop.runnable_tail_->next_runnable = &task;
-    } else {
-      loop.runnable_head_ = &task;
-    }
-    loop.runnable_tail_ = &task;
-  }
+  static void schedule(Loop& loop, TaskState& task) noexcept { loop.runnable_.push_back(task); }
 
   static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
                             SourceLocation where) {
@@ -79,7 +70,7 @@ void throw_no_running_loop(const char* caller) {
       fmt::format("{}: no running event loop (call it from a coroutine run by simtime::run)", caller));
 }
 
-void schedule(TaskState& task) noexcept {
+void schedule_outside_run(TaskState& task) noexcept {
   // A task of a closed loop is being destroyed: something its frame held (a lock guard,
   // say) may still try to wake it or a fellow waiter on the way out.
   if (task.loop != nullptr) LoopAccess::schedule(*task.loop, task);
@@ -174,6 +165,7 @@ TaskState& Loop::begin_run(TaskState& main, std::coroutine_handle<> frame, Sourc
     throw std::runtime_error("run: a loop is already running on this thread (simtime::run cannot be nested)");
   }
   this_thread.loop = this;
+  this_thread.runnable = &runnable_;
   detail::LoopAccess::register_task(*this, main, frame, {}, where);
   return main;
 }
@@ -196,41 +188,9 @@ void Loop::run_main(TaskState& main) {
   if (!deadlock.empty()) throw DeadlockError(deadlock);
 }
 
-bool Loop::run_until_done_or_stuck(TaskState* main) {
-  // At the end of a run, jobs on worker threads are waited for too (asyncio.run shuts its
-  // default executor down).
-  // A job's report is posted in the same step that ends the job (OutsideQueue::post), so a
-  // job seen finished has its report visible: has_calls() is asked again after in_flight().
-  while (main != nullptr ? !main->done()
-                         : unfinished_tasks_ > 0 || outside_.in_flight() > 0 || outside_.has_calls()) {
-    if (runnable_head_ == nullptr && !outside_.has_calls()) {
-      const auto deadline = timers_.next_deadline();
-      if (outside_.in_flight() > 0) {
-        // Work is out on other threads: the virtual clock stands still until it reports back,
-        // and nothing is a deadlock meanwhile.
-        if (deadline && virtual_clock_ == nullptr) {
-          clock_->wait_until(*deadline, outside_.wakeup());
-        } else {
-          outside_.wakeup().wait();
-        }
-      } else if (outside_.has_calls()) {
-        // The last job reported between the two looks: run its report before time moves.
-      } else if (deadline) {
-        if (virtual_clock_ != nullptr) {
-          virtual_clock_->wait_until(*deadline, outside_.wakeup());  // a jump, without a virtual call
-        } else {
-          clock_->wait_until(*deadline, outside_.wakeup());
-        }
-      } else {
-        return false;  // nothing can ever wake a task again
-      }
-    }
-    run_turn();
-  }
-  return true;
-}
-
-void Loop::run_turn() {
+// Inlined into the run loop, with step: a turn of a busy loop (one task handing a token to
+// another) is then a few dozen instructions, without calls of its own.
+[[gnu::always_inline]] inline void Loop::run_turn() {
   if (outside_.has_calls()) {
     for (auto& call : outside_.take_calls()) call();
   }
@@ -243,8 +203,8 @@ void Loop::run_turn() {
     }
   }
   // Only the tasks runnable at the start of the turn run in it (rule 13).
-  TaskState* batch = std::exchange(runnable_head_, nullptr);
-  runnable_tail_ = nullptr;
+  TaskState* batch = std::exchange(runnable_.head, nullptr);
+  runnable_.tail = nullptr;
   while (batch != nullptr) {
     TaskState& task = *batch;
     batch = std::exchange(task.next_runnable, nullptr);
@@ -261,7 +221,7 @@ namespace {
 }
 }  // namespace
 
-void Loop::step(TaskState& task) {
+[[gnu::always_inline]] inline void Loop::step(TaskState& task) {
   if (task.phase == TaskPhase::pending) {
     if (task.must_cancel) {  // cancelled before its first step: the body never runs
       end_cancelled(task);
@@ -300,6 +260,40 @@ void Loop::step(TaskState& task) {
   if (step_observer_) notify_step_observer(id, finished);
 }
 
+bool Loop::run_until_done_or_stuck(TaskState* main) {
+  // At the end of a run, jobs on worker threads are waited for too (asyncio.run shuts its
+  // default executor down).
+  // A job's report is posted in the same step that ends the job (OutsideQueue::post), so a
+  // job seen finished has its report visible: has_calls() is asked again after in_flight().
+  while (main != nullptr ? !main->done()
+                         : unfinished_tasks_ > 0 || outside_.in_flight() > 0 || outside_.has_calls()) {
+    if (runnable_.head == nullptr && !outside_.has_calls()) {
+      const auto deadline = timers_.next_deadline();
+      if (outside_.in_flight() > 0) {
+        // Work is out on other threads: the virtual clock stands still until it reports back,
+        // and nothing is a deadlock meanwhile.
+        if (deadline && virtual_clock_ == nullptr) {
+          clock_->wait_until(*deadline, outside_.wakeup());
+        } else {
+          outside_.wakeup().wait();
+        }
+      } else if (outside_.has_calls()) {
+        // The last job reported between the two looks: run its report before time moves.
+      } else if (deadline) {
+        if (virtual_clock_ != nullptr) {
+          virtual_clock_->wait_until(*deadline, outside_.wakeup());  // a jump, without a virtual call
+        } else {
+          clock_->wait_until(*deadline, outside_.wakeup());
+        }
+      } else {
+        return false;  // nothing can ever wake a task again
+      }
+    }
+    run_turn();
+  }
+  return true;
+}
+
 void Loop::finish(TaskState& task) {
   task.phase = TaskPhase::done;
   --unfinished_tasks_;
@@ -333,7 +327,7 @@ void Loop::cancel_all_pending() {
 
 void Loop::destroy_unfinished() noexcept {
   timers_.clear();
-  runnable_head_ = runnable_tail_ = nullptr;
+  runnable_ = {};
   // The unfinished tasks move to a list of their own, linked through live_next (this runs
   // in ~Loop, possibly after running out of memory: nothing here allocates). The loop's
   // reference on each pins it meanwhile: destroying one frame releases the handles it held

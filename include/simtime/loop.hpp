@@ -118,8 +118,7 @@ class Loop {
   Clock* clock_;
   VirtualClock* virtual_clock_;  // the same clock when virtual: read without a virtual call
   detail::TimerQueue timers_;
-  detail::TaskState* runnable_head_ = nullptr;
-  detail::TaskState* runnable_tail_ = nullptr;
+  detail::RunQueue runnable_;
   detail::TaskState* live_head_ = nullptr;  // every task frame this loop knows of
   std::size_t unfinished_tasks_ = 0;
   std::uint64_t next_task_number_ = 1;

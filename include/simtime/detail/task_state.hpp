@@ -155,10 +155,24 @@ struct TaskState {
   void release() noexcept;
 };
 
-/// Per-thread state of the running loop: which loop, which task it is stepping, and the
-/// frame to resume next (the trampoline slot, see `resume_next`).
+/// A loop's runnable tasks, in the order they run: an intrusive FIFO through next_runnable.
+struct RunQueue {
+  TaskState* head = nullptr;
+  TaskState* tail = nullptr;
+
+  void push_back(TaskState& task) noexcept {
+    task.blocked_on = nullptr;
+    task.next_runnable = nullptr;
+    (tail != nullptr ? tail->next_runnable : head) = &task;
+    tail = &task;
+  }
+};
+
+/// Per-thread state of the running loop: which loop, its runnable queue, which task it is
+/// stepping, and the frame to resume next (the trampoline slot, see `resume_next`).
 struct ThreadContext {
   Loop* loop = nullptr;
+  RunQueue* runnable = nullptr;
   TaskState* task = nullptr;
   std::coroutine_handle<> next;
 };
@@ -194,11 +208,19 @@ inline TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* block
   return task;
 }
 
+void schedule_outside_run(TaskState& task) noexcept;
+
 /// Puts `task` at the back of its loop's runnable queue: it runs on the next turn (rule 13).
 /// A task whose loop has closed is left alone: it can never run again, and its frame is
 /// being destroyed with the loop (a LockGuard in a straggler's frame releases the lock as
-/// the loop tears down).
-void schedule(TaskState& task) noexcept;
+/// the loop tears down). Inline for the usual case, a task of the loop running here.
+inline void schedule(TaskState& task) noexcept {
+  if (task.loop != nullptr && task.loop == this_thread.loop) {
+    this_thread.runnable->push_back(task);
+  } else {
+    schedule_outside_run(task);
+  }
+}
 
 /// Arms `node` on the loop of `node.task`; it fires at `deadline`.
 void arm_timer(TimerNode& node, TimePoint deadline);
