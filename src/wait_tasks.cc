@@ -34,27 +34,27 @@ bool WaitTasks::satisfied_by(TaskState& finished) noexcept {
   return true;
 }
 
-bool WaitTasks::await_ready() noexcept {
-  bool satisfied = false;
-  for (TaskState* task : tasks_) {
-    if (!task->done()) {
-      ++remaining_;
-    } else if (satisfied_by(*task)) {
-      satisfied = true;
-    }
-  }
-  return satisfied || remaining_ == 0;
-}
-
-void WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
+// One pass over the tasks both decides whether to wait at all and registers the wait: a
+// gather of a million tasks reads each one's frame once here, not twice.
+bool WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
   TaskState& waiter = current_task("wait");
-  if (deadline_) {
-    timer_.task = &waiter;
-    arm_timer(timer_, *deadline_);
-  }
+  bool satisfied = false;
   bool every_task_joined = true;
   for (TaskState* task : tasks_) {
-    if (!task->done() && !task->try_join(join_)) every_task_joined = false;
+    if (task->done()) {
+      if (satisfied_by(*task)) satisfied = true;
+    } else {
+      ++remaining_;
+      if (!task->try_join(join_)) every_task_joined = false;
+    }
+  }
+  if (satisfied || remaining_ == 0) {
+    leave_joined_tasks();
+    return false;  // goes on at once, without suspending
+  }
+  if (deadline_) {
+    timer_.task = &waiter;
+    arm_timer(timer_, *deadline_);  // may throw: the destructor leaves the tasks
   }
   if (!every_task_joined) {
     // Some task has a waiter already or is listed twice: a node for every unfinished task
@@ -71,6 +71,7 @@ void WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
     }
   }
   waiter_ = &suspend_current(awaiting, this);
+  return true;
 }
 
 void WaitTasks::task_done(TaskState& task) noexcept {

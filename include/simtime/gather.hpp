@@ -184,7 +184,12 @@ Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gat
   co_await detail::wait_for_gather(states, false);
   std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>> results;
   results.reserve(tasks.size());
-  for (auto& task : tasks) results.push_back(detail::take_result<std::ranges::range_value_t<Range>>(task));
+  // Each handle goes as soon as its result is out: a task nobody else holds is freed while
+  // its frame is still in the cache.
+  for (auto& task : tasks) {
+    results.push_back(detail::take_result<std::ranges::range_value_t<Range>>(task));
+    task = {};
+  }
   co_return results;
 }
 
@@ -208,7 +213,10 @@ Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(R
   co_await detail::wait_for_gather(states, true);
   std::vector<detail::settled_t<std::ranges::range_value_t<Range>>> outcomes;
   outcomes.reserve(tasks.size());
-  for (auto& task : tasks) outcomes.push_back(detail::take_outcome<std::ranges::range_value_t<Range>>(task));
+  for (auto& task : tasks) {
+    outcomes.push_back(detail::take_outcome<std::ranges::range_value_t<Range>>(task));
+    task = {};
+  }
   co_return outcomes;
 }
 

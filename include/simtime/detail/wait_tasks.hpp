@@ -39,8 +39,9 @@ class WaitTasks final : public Blocker {
   WaitTasks& operator=(const WaitTasks&) = delete;
   ~WaitTasks();
 
-  bool await_ready() noexcept;
-  void await_suspend(std::coroutine_handle<> awaiting);
+  bool await_ready() const noexcept { return false; }
+  /// False (no suspension) if `until` already holds or every task has finished.
+  bool await_suspend(std::coroutine_handle<> awaiting);
   TaskState* await_resume();
 
   bool cancel_wait(TaskState& waiter) override;
