@@ -22,7 +22,6 @@ struct LoopAccess {
   static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
                             SourceLocation where) {
     if (!name.empty()) task.custom_name = new std::string(name);
-    task.frame = frame;
     task.resume_point = frame;
     task.loop = &loop;
     task.number = loop.next_task_number_++;
@@ -97,7 +96,7 @@ void TaskState::release() noexcept {
     if (done() && exception && !exception_retrieved && !cancelled) LoopAccess::report_unretrieved(*loop, *this);
     LoopAccess::forget(*loop, *this);
   }
-  frame.destroy();
+  frame_of(*this).destroy();
 }
 
 }  // namespace detail
@@ -239,7 +238,7 @@ namespace {
   this_thread.task = nullptr;
 
   const std::uint64_t id = task.number;
-  const bool finished = task.frame.done();
+  const bool finished = detail::frame_of(task).done();
   if (finished) {
     if (task.must_cancel && !task.exception) {
       // Cancelled right before its coroutine returned (asyncio's Task.__step): a request

@@ -460,5 +460,63 @@ TEST(Task, UncancelAfterCancelDoesNotRevertAnAbandonedSleep) {
   EXPECT_EQ(run(body(), clock), "CancelledError at 1s, requests left 0");
 }
 
+// A task's result lives in its frame: any result type works, whatever its alignment (up to
+// 16 bytes) and whether it has a default constructor, and it is destroyed exactly once, with
+// the frame; a task that threw has none to destroy.
+struct alignas(16) Wide {
+  long double value;
+};
+
+struct NoDefault {
+  explicit NoDefault(int v) : value(v) {}
+  int value;
+};
+
+struct Counted {
+  static inline int alive = 0;
+  explicit Counted(int v) : value(v) { ++alive; }
+  Counted(const Counted& other) : value(other.value) { ++alive; }
+  Counted(Counted&& other) noexcept : value(other.value) { ++alive; }
+  Counted& operator=(const Counted&) = delete;
+  ~Counted() { --alive; }
+  int value;
+};
+
+Coro<Wide> wide_after(Duration delay, long double value) {
+  co_await sleep(delay);
+  co_return Wide{value};
+}
+
+Coro<NoDefault> no_default(int value) { co_return NoDefault(value); }
+
+Coro<Counted> counted(int value, bool fail) {
+  if (fail) throw std::runtime_error("no value");
+  co_return Counted(value);
+}
+
+Coro<std::string> unusual_results() {
+  auto wide = create_task(wide_after(1s, 2.5L));
+  auto plain = create_task(no_default(7));
+  auto kept = create_task(counted(3, false));
+  auto failed = create_task(counted(4, true));
+  const Wide w = co_await wide;
+  const NoDefault n = co_await plain;
+  const int k = (co_await kept).value;
+  std::string error;
+  try {
+    co_await failed;
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  co_return std::to_string(static_cast<int>(w.value * 10)) + " " + std::to_string(n.value) + " " +
+            std::to_string(k) + " " + error;
+}
+
+TEST(Task, ResultsOfAnyAlignmentAndConstructionLiveAndDieWithTheFrame) {
+  VirtualClock clock;
+  EXPECT_EQ(run(unusual_results(), clock), "25 7 3 no value");
+  EXPECT_EQ(Counted::alive, 0);
+}
+
 }  // namespace
 }  // namespace simtime

@@ -16,7 +16,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <exception>
-#include <optional>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
@@ -131,30 +131,55 @@ class PromiseBase : public TaskState {
   void unhandled_exception() noexcept { store_exception(); }
 };
 
+// A frame starts with two function pointers; its promise follows, at offset 16 for any
+// promise aligned to 16 bytes or less. So the frame of a TaskState is found from the
+// TaskState alone, and no frame stores a handle to itself.
+inline constexpr std::size_t promise_alignment_limit = 2 * sizeof(void*);
+
+/// The coroutine frame whose promise is `task`.
+inline std::coroutine_handle<> frame_of(TaskState& task) noexcept {
+  return std::coroutine_handle<PromiseBase>::from_promise(static_cast<PromiseBase&>(task));
+}
+
 template <class T>
 class Promise final : public PromiseBase {
  public:
+  // The value lives in a union, its "engaged" flag in TaskState's spare byte: a std::optional
+  // would add eight bytes to every frame returning a word.
+  Promise() noexcept {}
+  Promise(const Promise&) = delete;
+  Promise& operator=(const Promise&) = delete;
+  ~Promise() {
+    if (has_value) value_.~T();
+  }
+
   Coro<T> get_return_object() noexcept {
+    static_assert(alignof(Promise) <= promise_alignment_limit,
+                  "simtime: a Coro's result type may be aligned to at most 16 bytes (hold a more aligned "
+                  "value in a std::unique_ptr)");
     return Coro<T>(std::coroutine_handle<Promise>::from_promise(*this));
   }
   template <class U>
     requires std::is_convertible_v<U&&, T>
   void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
-    value_.emplace(std::forward<U>(value));
+    std::construct_at(std::addressof(value_), std::forward<U>(value));
+    has_value = true;
   }
   /// For a nested Coro: the value, moved out, or the body's exception.
   T take_result() {
     rethrow_if_failed();
-    return std::move(*value_);
+    return std::move(value_);
   }
   /// For a task: the stored value, shared by every awaiter.
   T& stored_result() {
     rethrow_if_failed();
-    return *value_;
+    return value_;
   }
 
  private:
-  std::optional<T> value_;
+  union {
+    T value_;
+  };
 };
 
 template <class T>

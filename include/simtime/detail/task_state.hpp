@@ -86,7 +86,6 @@ struct TaskState {
   // -- used when the frame is a task --
   TaskState* live_prev = nullptr;      // the loop's list of the task frames it knows
   TaskState* live_next = nullptr;
-  std::coroutine_handle<> frame;         // the task's own (outermost) frame
   std::coroutine_handle<> resume_point;  // the innermost frame, where it is suspended
   Blocker* blocked_on = nullptr;         // what it waits on; null while runnable
   // Completion callbacks in registration order; the first one's `prev` is the last one, so
@@ -110,6 +109,7 @@ struct TaskState {
   bool cancelled = false;    // finished because CancelledError escaped
   bool exception_retrieved = false;
   bool handing_on_cancel = false;  // breaks cycles of tasks awaiting each other
+  bool has_value = false;          // Promise<T> holds a returned value (T not void or a reference)
 
   TaskState() = default;
   TaskState(const TaskState&) = delete;
