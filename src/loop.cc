@@ -77,6 +77,8 @@ void schedule_outside_run(TaskState& task) noexcept {
 
 void arm_timer(TimerNode& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop).push(node, deadline); }
 
+void arm_timer(CallbackTimer& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop).push(node, deadline); }
+
 void disarm_timer(TimerNode& node) noexcept {
   if (node.armed() && node.task->loop != nullptr) LoopAccess::timers(*node.task->loop).remove(node);
 }
@@ -194,11 +196,12 @@ void Loop::run_main(TaskState& main) {
     for (auto& call : outside_.take_calls()) call();
   }
   const TimePoint current = now();
-  while (detail::TimerNode* timer = timers_.pop_due(current)) {
-    if (timer->on_fire != nullptr) {
-      timer->on_fire(*timer);
+  while (const detail::TimerQueue::Fired fired = timers_.pop_due(current)) {
+    if (fired.calls_back) {
+      auto& timer = static_cast<detail::CallbackTimer&>(*fired.node);
+      timer.on_fire(timer);
     } else {
-      detail::LoopAccess::schedule(*this, *timer->task);
+      detail::LoopAccess::schedule(*this, *fired.node->task);
     }
   }
   // Only the tasks runnable at the start of the turn run in it (rule 13).

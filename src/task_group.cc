@@ -41,7 +41,7 @@ void TaskGroup::enter() {
   entered_ = true;
   abort_timer_.group = this;
   abort_timer_.task = parent_;
-  abort_timer_.on_fire = [](detail::TimerNode& timer) { static_cast<AbortTimer&>(timer).group->abort_after_failure(); };
+  abort_timer_.on_fire = [](detail::CallbackTimer& timer) { static_cast<AbortTimer&>(timer).group->abort_after_failure(); };
 }
 
 void TaskGroup::check_can_create() const {

@@ -44,7 +44,7 @@ void Timeout::reschedule(std::optional<TimePoint> when) {
   detail::arm_timer(timer_, std::max(*when, task_->loop->now()));
 }
 
-void Timeout::on_deadline(detail::TimerNode& timer) {
+void Timeout::on_deadline(detail::CallbackTimer& timer) {
   Timeout& self = *static_cast<Timer&>(timer).owner;
   self.state_ = State::expiring;
   self.task_->cancel();

@@ -14,7 +14,7 @@ bool TimerQueue::later(const Entry& a, const Entry& b) noexcept {
   return std::bit_cast<Key>(a) > std::bit_cast<Key>(b);
 }
 
-void TimerQueue::push(TimerNode& node, TimePoint deadline) {
+void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
   std::uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -33,7 +33,7 @@ void TimerQueue::push(TimerNode& node, TimePoint deadline) {
   }
   ++next_sequence_;
   if (!free_slots_.empty() && free_slots_.back() == slot) free_slots_.pop_back();
-  slots_[slot] = Slot{&node, entry.sequence};
+  slots_[slot] = Slot{&node, entry.sequence, calls_back};
   node.sequence = entry.sequence;
   node.slot = slot;
   ++live_;
@@ -58,13 +58,13 @@ void TimerQueue::release_slot(std::uint32_t slot) noexcept {
   free_slots_.push_back(slot);  // capacity reserved: at most one per slot
 }
 
-TimerNode* TimerQueue::take(const Entry& entry) noexcept {
-  TimerNode* const node = slots_[entry.slot].node;
+TimerQueue::Fired TimerQueue::take(const Entry& entry) noexcept {
+  const Fired fired{slots_[entry.slot].node, slots_[entry.slot].calls_back};
   release_slot(entry.slot);
-  node->sequence = 0;
+  fired.node->sequence = 0;
   --live_;
   --live_counts.timers;
-  return node;
+  return fired;
 }
 
 void TimerQueue::remove(TimerNode& node) noexcept {
@@ -128,11 +128,11 @@ void TimerQueue::split(std::size_t bucket) {
   }
 }
 
-TimerNode* TimerQueue::pop_due_slow(TimePoint now) {
+TimerQueue::Fired TimerQueue::pop_due_slow(TimePoint now) {
   const std::uint64_t now_key = key_of(now);
   drop_dead_overdue_top();
   if (!overdue_.empty()) {
-    if (overdue_.front().key > now_key) return nullptr;  // the buckets are later still
+    if (overdue_.front().key > now_key) return {};  // the buckets are later still
     std::pop_heap(overdue_.begin(), overdue_.end(), later);
     const Entry entry = overdue_.back();
     overdue_.pop_back();
@@ -140,14 +140,14 @@ TimerNode* TimerQueue::pop_due_slow(TimePoint now) {
   }
   while (true) {
     if (front_is_live()) {
-      if (last_ > now_key) return nullptr;
+      if (last_ > now_key) return {};
       const Entry entry = buckets_[0][front_++];
       --stored_;
       return take(entry);
     }
-    if (occupied_ == 0) return nullptr;
+    if (occupied_ == 0) return {};
     const std::size_t bucket = first_split_bucket();
-    if (earliest_[bucket] > now_key) return nullptr;  // nothing in it or above it is due
+    if (earliest_[bucket] > now_key) return {};  // nothing in it or above it is due
     split(bucket);
   }
 }

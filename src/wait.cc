@@ -86,7 +86,7 @@ void CompletionQueue::on_task_done(CompletionWaiter& node, TaskState&) {
   if (self.finished_.size() == 1) self.wake();
 }
 
-void CompletionQueue::on_deadline(TimerNode& timer) { static_cast<Deadline&>(timer).owner->wake(); }
+void CompletionQueue::on_deadline(CallbackTimer& timer) { static_cast<Deadline&>(timer).owner->wake(); }
 
 void CompletionQueue::wake() noexcept {
   if (waiter_ == nullptr || waiter_->blocked_on != this) return;

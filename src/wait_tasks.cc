@@ -92,7 +92,7 @@ void WaitTasks::leave_joined_tasks() noexcept {
   }
 }
 
-void WaitTasks::on_deadline(TimerNode& timer) {
+void WaitTasks::on_deadline(CallbackTimer& timer) {
   WaitTasks& self = *static_cast<Deadline&>(timer).owner;
   self.stop_waiting();
   schedule(*self.waiter_);

@@ -29,6 +29,7 @@ struct Model {
   // Per node, while it is armed:
   std::vector<std::int64_t> deadline_of;
   std::vector<std::uint64_t> order_of;
+  std::vector<bool> calls_back;  // armed as a CallbackTimer
 };
 
 // Runs `operations` random arms, removals and pops, checking each pop and the queue's size
@@ -45,7 +46,7 @@ void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
   std::mt19937 random(seed);
 
   TimerQueue queue(sequence_limit);
-  std::deque<TimerNode> nodes;
+  std::deque<CallbackTimer> nodes;  // armed as a sleep's plain node or as a callback timer, at random
   Model model;
   std::uint64_t next_order = 0;
   std::int64_t now = 0;
@@ -63,10 +64,16 @@ void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
         nodes.emplace_back();
         model.deadline_of.push_back(0);
         model.order_of.push_back(0);
+        model.calls_back.push_back(false);
       }
       const auto offset = static_cast<std::int64_t>(pick(static_cast<std::size_t>(deadline_spread)));
       const std::int64_t deadline = pick(10) < past_weight ? now - offset : now + offset;
-      queue.push(nodes[index], TimePoint(Duration(deadline)));
+      model.calls_back[index] = pick(2) == 0;
+      if (model.calls_back[index]) {
+        queue.push(nodes[index], TimePoint(Duration(deadline)));
+      } else {
+        queue.push(static_cast<TimerNode&>(nodes[index]), TimePoint(Duration(deadline)));
+      }
       model.deadline_of[index] = deadline;
       model.order_of[index] = next_order;
       model.armed.emplace(deadline, next_order++, index);
@@ -81,12 +88,13 @@ void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
       RC_ASSERT(!nodes[index].armed());
     } else {  // time moves on and every due timer fires
       now += static_cast<std::int64_t>(pick(static_cast<std::size_t>(deadline_spread)));
-      while (TimerNode* fired = queue.pop_due(TimePoint(Duration(now)))) {
+      while (const TimerQueue::Fired fired = queue.pop_due(TimePoint(Duration(now)))) {
         RC_ASSERT(!model.armed.empty());
         const auto [deadline, order, index] = *model.armed.begin();
         RC_ASSERT(deadline <= now);
-        RC_ASSERT(fired == &nodes[index]);
-        RC_ASSERT(!fired->armed());
+        RC_ASSERT(fired.node == &nodes[index]);
+        RC_ASSERT(fired.calls_back == model.calls_back[index]);
+        RC_ASSERT(!fired.node->armed());
         model.armed.erase(model.armed.begin());
       }
       RC_ASSERT(model.armed.empty() || std::get<0>(*model.armed.begin()) > now);
@@ -119,7 +127,7 @@ TEST(TimerQueue, ClearUnarmsEveryNodeWithoutFiringAny) {
   queue.clear();
   EXPECT_TRUE(queue.empty());
   for (const TimerNode& node : nodes) EXPECT_FALSE(node.armed());
-  EXPECT_EQ(queue.pop_due(TimePoint(Duration(100))), nullptr);
+  EXPECT_FALSE(queue.pop_due(TimePoint(Duration(100))));
 }
 
 }  // namespace

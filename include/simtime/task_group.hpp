@@ -65,7 +65,7 @@ class TaskGroup {
   struct Child : detail::CompletionWaiter {
     TaskGroup* group = nullptr;
   };
-  struct AbortTimer : detail::TimerNode {
+  struct AbortTimer : detail::CallbackTimer {
     TaskGroup* group = nullptr;
   };
   class AllDone;

@@ -64,10 +64,10 @@ class Timeout {
 
  private:
   enum class State : unsigned char { created, entered, expiring, expired, exited };
-  struct Timer : detail::TimerNode {
+  struct Timer : detail::CallbackTimer {
     Timeout* owner = nullptr;
   };
-  static void on_deadline(detail::TimerNode& timer);
+  static void on_deadline(detail::CallbackTimer& timer);
   void leave() noexcept;
 
   std::optional<TimePoint> when_;

@@ -116,11 +116,11 @@ class CompletionQueue final : public Blocker {
     CompletionQueue* owner = nullptr;
     std::size_t index = 0;
   };
-  struct Deadline : TimerNode {
+  struct Deadline : CallbackTimer {
     CompletionQueue* owner = nullptr;
   };
   static void on_task_done(CompletionWaiter& node, TaskState& task);
-  static void on_deadline(TimerNode& timer);
+  static void on_deadline(CallbackTimer& timer);
   void wake() noexcept;
 
   std::vector<TaskState*> tasks_;

@@ -26,6 +26,7 @@ namespace simtime::detail {
 
 struct TaskState;
 struct TimerNode;
+struct CallbackTimer;
 struct LoopAccess;
 
 /// What a suspended task waits on. The loop asks it to give up the wait when the task is
@@ -224,6 +225,7 @@ inline void schedule(TaskState& task) noexcept {
 
 /// Arms `node` on the loop of `node.task`; it fires at `deadline`.
 void arm_timer(TimerNode& node, TimePoint deadline);
+void arm_timer(CallbackTimer& node, TimePoint deadline);
 /// Removes `node` from its loop's timers if it is armed.
 void disarm_timer(TimerNode& node) noexcept;
 

@@ -35,15 +35,19 @@ namespace simtime::detail {
 
 struct TaskState;
 
+/// A timer that wakes `task` when it fires (a sleep).
 struct TimerNode {
-  TaskState* task = nullptr;  // the task to wake (default action) or to act on
-  // What firing does; null means "schedule `task`", the common case kept off the indirect
-  // call path.
-  void (*on_fire)(TimerNode& self) = nullptr;
+  TaskState* task = nullptr;  // the task to wake; for a CallbackTimer, whose loop it is armed on
   std::uint32_t sequence = 0;  // of the current arming; 0 when not armed
   std::uint32_t slot = 0;
 
   [[nodiscard]] bool armed() const noexcept { return sequence != 0; }
+};
+
+/// A timer that calls `on_fire` when it fires instead (time limits, a wait's timeout). The
+/// queue remembers which kind it armed, so that a sleep's node carries no callback.
+struct CallbackTimer : TimerNode {
+  void (*on_fire)(CallbackTimer& self) = nullptr;
 };
 
 class TimerQueue {
@@ -53,15 +57,23 @@ class TimerQueue {
   /// a small limit to exercise it).
   explicit TimerQueue(std::uint32_t sequence_limit) noexcept : sequence_limit_(sequence_limit) {}
 
+  /// A timer taken out: the node, and whether it is a CallbackTimer.
+  struct Fired {
+    TimerNode* node = nullptr;
+    bool calls_back = false;
+    explicit operator bool() const noexcept { return node != nullptr; }
+  };
+
   /// Arms `node` to fire at `deadline`. Throws std::bad_alloc, with nothing armed.
-  void push(TimerNode& node, TimePoint deadline);
+  void push(TimerNode& node, TimePoint deadline) { arm(node, deadline, false); }
+  void push(CallbackTimer& node, TimePoint deadline) { arm(node, deadline, true); }
   void remove(TimerNode& node) noexcept;
-  /// The earliest armed node if its deadline is at or before `now`, removed from the queue.
+  /// The earliest armed timer if its deadline is at or before `now`, removed from the queue.
   /// Throws std::bad_alloc if sorting the buckets needs memory; nothing is lost then.
-  TimerNode* pop_due(TimePoint now) {
+  Fired pop_due(TimePoint now) {
     // Checked inline: the loop asks every turn, and most turns of most programs have no
     // timer due.
-    if (live_ == 0 || (overdue_.empty() && last_ > key_of(now))) return nullptr;
+    if (live_ == 0 || (overdue_.empty() && last_ > key_of(now))) return {};
     return pop_due_slow(now);
   }
   /// The earliest armed deadline, made quick to take out (the loop's idle step). Throws
@@ -88,6 +100,7 @@ class TimerQueue {
   struct Slot {
     TimerNode* node = nullptr;
     std::uint32_t sequence = 0;  // matches the live entry's; 0 when the slot is free
+    bool calls_back = false;     // node is a CallbackTimer
   };
   using Bucket = std::vector<Entry>;
   static constexpr std::size_t bucket_count = 65;
@@ -107,8 +120,9 @@ class TimerQueue {
   [[nodiscard]] bool live(const Entry& entry) const noexcept { return slots_[entry.slot].sequence == entry.sequence; }
   static bool later(const Entry& a, const Entry& b) noexcept;
 
-  TimerNode* pop_due_slow(TimePoint now);
-  TimerNode* take(const Entry& entry) noexcept;
+  void arm(TimerNode& node, TimePoint deadline, bool calls_back);
+  Fired pop_due_slow(TimePoint now);
+  Fired take(const Entry& entry) noexcept;
   void append(std::size_t bucket, const Entry& entry);
   bool front_is_live() noexcept;
   void drop_dead_overdue_top() noexcept;

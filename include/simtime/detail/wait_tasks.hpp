@@ -56,7 +56,7 @@ class WaitTasks final : public Blocker {
   struct Node : CompletionWaiter {
     WaitTasks* owner = nullptr;
   };
-  struct Deadline : TimerNode {
+  struct Deadline : CallbackTimer {
     WaitTasks* owner = nullptr;
   };
   bool satisfied_by(TaskState& finished) noexcept;
@@ -64,7 +64,7 @@ class WaitTasks final : public Blocker {
   static void on_joined_task_done(JoinWaiter& join, TaskState& task);
   static void on_task_done(CompletionWaiter& node, TaskState& task);
   void leave_joined_tasks() noexcept;
-  static void on_deadline(TimerNode& timer);
+  static void on_deadline(CallbackTimer& timer);
   void stop_waiting() noexcept;
 
   std::span<TaskState* const> tasks_;
