@@ -60,12 +60,15 @@ class FramePool {
       return block;
     }
     const std::size_t bytes = size_class * granularity;
-    if (static_cast<std::size_t>(end_ - next_) < bytes) {
-      next_ = static_cast<char*>(chunk_registry().allocate());
-      end_ = next_ + chunk_bytes;
-    }
+    if (static_cast<std::size_t>(end_ - next_) < bytes) start_chunk();
     return std::exchange(next_, next_ + bytes);
   }
+  // Out of line: kept off the path of every other allocation, which then saves no registers.
+  [[gnu::noinline]] void start_chunk() {
+    next_ = static_cast<char*>(chunk_registry().allocate());
+    end_ = next_ + chunk_bytes;
+  }
+
   void free(void* frame, std::size_t size) noexcept {
     const std::size_t size_class = (size + granularity - 1) / granularity;
     free_lists_[size_class] = ::new (frame) FreeBlock{free_lists_[size_class]};

@@ -19,9 +19,14 @@ namespace detail {
 struct LoopAccess {
   static void schedule(Loop& loop, TaskState& task) noexcept { loop.runnable_.push_back(task); }
 
+  // Out of line, so that registering an unnamed task saves no registers for it.
+  [[gnu::noinline]] static void give_name(TaskState& task, std::string_view name) {
+    task.custom_name = new std::string(name);
+  }
+
   static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
                             SourceLocation where) {
-    if (!name.empty()) task.custom_name = new std::string(name);
+    if (!name.empty()) give_name(task, name);
     task.resume_point = frame;
     task.loop = &loop;
     task.number = loop.next_task_number_++;

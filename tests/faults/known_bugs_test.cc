@@ -151,7 +151,9 @@ Coro<> await_a_named_task() { co_await create_task(value_after(1s, 1), "worker")
 TEST(FixedBugs, NamedCreateTaskLeaksTheFrameWhenTheNameCannotBeAllocated) {
   const LiveObjects before = live_objects();
   const std::string outcome = run_failing_first_allocation_at(
-      {"simtime::detail::LoopAccess::register_task", "simtime::detail::start_task"}, await_a_named_task);
+      {"simtime::detail::LoopAccess::give_name", "simtime::detail::LoopAccess::register_task",
+       "simtime::detail::start_task"},
+      await_a_named_task);
   EXPECT_EQ(outcome, "bad_alloc");
   EXPECT_EQ(live_objects(), before) << "the Coro's frame was never freed";
 }
