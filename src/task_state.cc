@@ -77,11 +77,9 @@ void TaskState::store_exception() noexcept {
   }
 }
 
-void TaskState::rethrow_if_failed() {
-  if (exception) {
-    exception_retrieved = true;
-    std::rethrow_exception(exception);
-  }
+void TaskState::rethrow_stored() {
+  exception_retrieved = true;
+  std::rethrow_exception(exception);
 }
 
 void TaskState::throw_cancelled() {
@@ -90,8 +88,7 @@ void TaskState::throw_cancelled() {
   throw CancelledError();
 }
 
-TaskState::~TaskState() {
-  if (phase != TaskPhase::nested) --live_counts.tasks;
+void TaskState::forget_name_and_waiters() noexcept {
   delete custom_name;
   // Awaiters of a frame destroyed before it finished (loop teardown) must not keep pointing
   // into it.

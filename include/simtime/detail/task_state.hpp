@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "simtime/clock.hpp"
+#include "simtime/live_objects.hpp"
 #include "simtime/source_location.hpp"
 
 namespace simtime {
@@ -115,7 +116,12 @@ struct TaskState {
   TaskState() = default;
   TaskState(const TaskState&) = delete;
   TaskState& operator=(const TaskState&) = delete;
-  ~TaskState();
+  // Inline for the usual frame, which has no name and nobody waiting on it; the rest is
+  // out of line.
+  ~TaskState() {
+    if (phase != TaskPhase::nested) --live_counts.tasks;
+    if (custom_name != nullptr || waiters != nullptr) forget_name_and_waiters();
+  }
 
   [[nodiscard]] bool done() const noexcept { return phase == TaskPhase::done; }
   /// Nested Coro only: the awaiting frame.
@@ -140,7 +146,9 @@ struct TaskState {
   /// Stores the exception escaping the coroutine body; notes whether it is a cancellation.
   void store_exception() noexcept;
   /// Rethrows the stored exception, if any, marking it retrieved.
-  void rethrow_if_failed();
+  void rethrow_if_failed() {
+    if (exception) rethrow_stored();
+  }
   /// Throws CancelledError if a cancellation is pending for this task, consuming it.
   void throw_if_cancel_requested() {
     if (must_cancel || wait_abandoned) throw_cancelled();
@@ -150,6 +158,8 @@ struct TaskState {
 
  private:
   [[noreturn]] void throw_cancelled();
+  [[noreturn]] void rethrow_stored();
+  void forget_name_and_waiters() noexcept;
 
  public:
   /// Drops one reference; destroys the frame when none is left.
