@@ -77,29 +77,9 @@ struct JoinWaiter {
 enum class TaskPhase : std::uint8_t { nested, pending, running, done };
 
 struct TaskState {
-  // One slot for two roles that never meet, so that every frame is eight bytes smaller;
-  // `phase` says which one it plays.
-  union {
-    void* continuation_address = nullptr;  // nested Coro: the frame that resumes when it finishes
-    TaskState* next_runnable;              // task: the loop's intrusive runnable queue
-  };
-  std::exception_ptr exception;  // every frame
-
-  // -- used when the frame is a task --
-  TaskState* live_prev = nullptr;      // the loop's list of the task frames it knows
-  TaskState* live_next = nullptr;
-  std::coroutine_handle<> resume_point;  // the innermost frame, where it is suspended
-  Blocker* blocked_on = nullptr;         // what it waits on; null while runnable
-  // Completion callbacks in registration order; the first one's `prev` is the last one, so
-  // that appending needs no tail pointer here (eight bytes less in every frame).
-  CompletionWaiter* waiters = nullptr;
-  // A JoinWaiter that came when `waiters` was empty; it runs before them. Whoever joins keeps
-  // the task alive (holds a handle) for as long as it is joined.
-  JoinWaiter* joined = nullptr;
-  Loop* loop = nullptr;  // null once the loop that ran it has closed
-  std::string* custom_name = nullptr;
-  SourceLocation created_at;
-  std::uint64_t number = 0;  // Task-N
+  // The fields every step, finish and wait touch come first, within 64 bytes of the frame's
+  // start (where the resume pointer is): a pass over a million tasks misses the cache once
+  // per task, not twice.
   std::uint32_t refs = 0;
   std::uint32_t cancel_requests = 0;  // asyncio's Task.cancelling()
   TaskPhase phase = TaskPhase::nested;
@@ -112,6 +92,29 @@ struct TaskState {
   bool exception_retrieved = false;
   bool handing_on_cancel = false;  // breaks cycles of tasks awaiting each other
   bool has_value = false;          // Promise<T> holds a returned value (T not void or a reference)
+  // One slot for two roles that never meet, so that every frame is eight bytes smaller;
+  // `phase` says which one it plays.
+  union {
+    void* continuation_address = nullptr;  // nested Coro: the frame that resumes when it finishes
+    TaskState* next_runnable;              // task: the loop's intrusive runnable queue
+  };
+  std::exception_ptr exception;          // every frame
+  std::coroutine_handle<> resume_point;  // task: the innermost frame, where it is suspended
+  // Completion callbacks in registration order; the first one's `prev` is the last one, so
+  // that appending needs no tail pointer here (eight bytes less in every frame).
+  CompletionWaiter* waiters = nullptr;
+  // A JoinWaiter that came when `waiters` was empty; it runs before them. Whoever joins keeps
+  // the task alive (holds a handle) for as long as it is joined.
+  JoinWaiter* joined = nullptr;
+
+  // -- the rest of a task's state --
+  Blocker* blocked_on = nullptr;  // what it waits on; null while runnable
+  Loop* loop = nullptr;           // null once the loop that ran it has closed
+  TaskState* live_prev = nullptr;  // the loop's list of the task frames it knows
+  TaskState* live_next = nullptr;
+  std::string* custom_name = nullptr;
+  SourceLocation created_at;
+  std::uint64_t number = 0;  // Task-N
 
   TaskState() = default;
   TaskState(const TaskState&) = delete;
