@@ -40,7 +40,7 @@ void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
   ++live_counts.timers;
 }
 
-void TimerQueue::append(std::size_t bucket, const Entry& entry) {
+[[gnu::always_inline]] inline void TimerQueue::append(std::size_t bucket, const Entry& entry) {
   buckets_[bucket].push_back(entry);
   ++stored_;
   if (bucket == 0) return;
@@ -109,7 +109,19 @@ void TimerQueue::split(std::size_t bucket) {
   occupied_ &= ~(std::uint64_t{1} << (bucket - 1));
   stored_ -= source.size();
   try {
-    for (const Entry& entry : source) append(bucket_of(entry.key), entry);
+    // append(), written out for the sweep: the moves are most of a big queue's work.
+    const std::uint64_t base = last_;
+    std::uint64_t occupied = occupied_;
+    for (const Entry& entry : source) {
+      const auto target = static_cast<std::size_t>(std::bit_width(entry.key ^ base));
+      buckets_[target].push_back(entry);
+      if (target == 0) continue;
+      const std::uint64_t bit = std::uint64_t{1} << (target - 1);
+      earliest_[target] = (occupied & bit) != 0 ? std::min(earliest_[target], entry.key) : entry.key;
+      occupied |= bit;
+    }
+    occupied_ = occupied;
+    stored_ += source.size();
   } catch (...) {
     // Out of memory part way: the buckets below were empty, so emptying them again undoes it.
     for (std::size_t below = 0; below < bucket; ++below) buckets_[below].clear();
