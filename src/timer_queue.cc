@@ -153,8 +153,14 @@ TimerQueue::Fired TimerQueue::pop_due_slow(TimePoint now) {
   while (true) {
     if (front_is_live()) {
       if (last_ > now_key) return {};
-      const Entry entry = buckets_[0][front_++];
+      const Bucket& zero = buckets_[0];
+      const Entry entry = zero[front_++];
       --stored_;
+      // The timers after this one fire on coming turns, each waking a frame that has long
+      // left the cache: start fetching the next one's node (its slot was fetched a pop ago)
+      // and the slot of the one after.
+      if (front_ < zero.size()) __builtin_prefetch(slots_[zero[front_].slot].node);
+      if (front_ + 1 < zero.size()) __builtin_prefetch(&slots_[zero[front_ + 1].slot]);
       return take(entry);
     }
     if (occupied_ == 0) return {};
