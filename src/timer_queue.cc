@@ -104,32 +104,18 @@ void TimerQueue::split(std::size_t bucket) {
   Bucket& source = buckets_[bucket];
   const std::uint64_t previous_last = last_;
   const std::uint64_t previous_occupied = occupied_;
-  const std::size_t previous_stored = stored_;
   last_ = earliest_[bucket];
   occupied_ &= ~(std::uint64_t{1} << (bucket - 1));
-  stored_ -= source.size();
   try {
-    // append(), written out for the sweep: the moves are most of a big queue's work.
-    const std::uint64_t base = last_;
-    std::uint64_t occupied = occupied_;
-    for (const Entry& entry : source) {
-      const auto target = static_cast<std::size_t>(std::bit_width(entry.key ^ base));
-      buckets_[target].push_back(entry);
-      if (target == 0) continue;
-      const std::uint64_t bit = std::uint64_t{1} << (target - 1);
-      earliest_[target] = (occupied & bit) != 0 ? std::min(earliest_[target], entry.key) : entry.key;
-      occupied |= bit;
-    }
-    occupied_ = occupied;
-    stored_ += source.size();
+    for (const Entry& entry : source) append(bucket_of(entry.key), entry);
   } catch (...) {
     // Out of memory part way: the buckets below were empty, so emptying them again undoes it.
     for (std::size_t below = 0; below < bucket; ++below) buckets_[below].clear();
     last_ = previous_last;
     occupied_ = previous_occupied;
-    stored_ = previous_stored;
     throw;
   }
+  stored_ -= source.size();  // counted again as they were appended
   // A big bucket's memory goes back: its entries are spread below now, and a program rarely
   // fills the same high bucket twice.
   constexpr std::size_t kept_capacity = std::size_t{1} << 16;
