@@ -77,6 +77,25 @@ class Decoder {
   Program program_;
 };
 
+// Which argument of an op is a duration, printed decoded beside it; -1 for none.
+int duration_argument(OpKind kind) {
+  switch (kind) {
+    case OpKind::sleep:
+    case OpKind::spawn_sleeper:
+    case OpKind::wait_for_coro:
+    case OpKind::timeout:
+      return 0;
+    case OpKind::wait_for_task:
+    case OpKind::event_wait:
+    case OpKind::lock_hold:
+    case OpKind::queue_put:
+    case OpKind::queue_get:
+      return 1;
+    default:
+      return -1;
+  }
+}
+
 void describe_body(const Program& program, int index, int depth, std::string& out) {
   const Body& body = program.bodies[static_cast<std::size_t>(index)];
   const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
@@ -87,22 +106,8 @@ void describe_body(const Program& program, int index, int depth, std::string& ou
     for (int i = 0; i < spec_of(op.kind).args; ++i) {
       fmt::format_to(std::back_inserter(out), " {}", op.args[static_cast<std::size_t>(i)]);
     }
-    switch (op.kind) {
-      case OpKind::sleep:
-      case OpKind::spawn_sleeper:
-      case OpKind::wait_for_coro:
-      case OpKind::timeout:
-        fmt::format_to(std::back_inserter(out), " ({}ns)", decode_duration(op.args[0]).count());
-        break;
-      case OpKind::wait_for_task:
-      case OpKind::event_wait:
-      case OpKind::lock_hold:
-      case OpKind::queue_put:
-      case OpKind::queue_get:
-        fmt::format_to(std::back_inserter(out), " ({}ns)", decode_duration(op.args[1]).count());
-        break;
-      default:
-        break;
+    if (const int at = duration_argument(op.kind); at >= 0) {
+      fmt::format_to(std::back_inserter(out), " ({}ns)", decode_duration(op.args[static_cast<std::size_t>(at)]).count());
     }
     out += '\n';
     for (int child : op.children) describe_body(program, child, depth + 2, out);
