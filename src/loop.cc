@@ -19,14 +19,9 @@ namespace detail {
 struct LoopAccess {
   static void schedule(Loop& loop, TaskState& task) noexcept { loop.runnable_.push_back(task); }
 
-  // Out of line, so that registering an unnamed task saves no registers for it.
-  [[gnu::noinline]] static void give_name(TaskState& task, std::string_view name) {
-    task.custom_name = new std::string(name);
-  }
-
   static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
                             SourceLocation where) {
-    if (!name.empty()) give_name(task, name);
+    if (!name.empty()) task.give_name(name);
     task.resume_point = frame;
     task.loop = &loop;
     task.number = loop.next_task_number_++;
@@ -214,7 +209,8 @@ void Loop::run_main(TaskState& main) {
   runnable_.tail = nullptr;
   while (batch != nullptr) {
     TaskState& task = *batch;
-    batch = std::exchange(task.next_runnable, nullptr);
+    batch = task.next_runnable();
+    task.leave_queue();
     step(task);
   }
 }
@@ -255,10 +251,10 @@ namespace {
       end_cancelled(task);
     }
     finish(task);  // may destroy the task
-  } else if (task.must_cancel && task.blocked_on != nullptr) {
+  } else if (task.must_cancel && task.blocked_on() != nullptr) {
     // Cancelled while running (e.g. by itself): the wait it just began takes the
     // cancellation, as asyncio's Task.__step does with _must_cancel.
-    if (task.blocked_on->cancel_wait(task)) {
+    if (task.blocked_on()->cancel_wait(task)) {
       task.must_cancel = false;
     } else {
       task.wait_abandoned = true;
@@ -349,7 +345,7 @@ void Loop::destroy_unfinished() noexcept {
       task->cancelled = true;
       task->exception = closed_before_finishing_;
       task->exception_retrieved = true;
-      task->blocked_on = nullptr;
+      task->leave_queue();
       task->live_next = doomed;
       doomed = task;
       --unfinished_tasks_;
@@ -388,8 +384,8 @@ std::string Loop::describe_deadlock() const {
   for (const TaskState* task : blocked) {
     fmt::format_to(std::back_inserter(message), "\n  task '{}' (created at {}:{}) waits on ", task->name(),
                    task->created_at.file_name(), task->created_at.line());
-    if (task->blocked_on != nullptr) {
-      task->blocked_on->describe(message);
+    if (const detail::Blocker* const blocker = task->blocked_on(); blocker != nullptr) {
+      blocker->describe(message);
     } else {
       message += "an awaitable simtime does not know";
     }

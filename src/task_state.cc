@@ -2,13 +2,21 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
 #include <stdexcept>
+#include <string>
+#include <unordered_map>
 
 #include "simtime/errors.hpp"
 #include "simtime/live_objects.hpp"
 #include "simtime/task.hpp"
 
 namespace simtime::detail {
+
+#if defined(__cpp_lib_source_location)
+// Every task's frame carries one; W1 and W4 of bench/ read a million of them several times.
+static_assert(sizeof(TaskState) == 88, "TaskState grew: every frame grows with it");
+#endif
 
 void CompletionWaiter::link(TaskState& task, void (*callback)(CompletionWaiter&, TaskState&)) noexcept {
   target = &task;
@@ -40,9 +48,34 @@ void CompletionWaiter::unlink() noexcept {
   target = nullptr;
 }
 
+namespace {
+// Few tasks have a name of their own, so it lives here rather than in every frame. Frames may
+// be destroyed on another thread than the one that named them: one table, under a lock.
+struct NameTable {
+  std::mutex mutex;
+  std::unordered_map<const TaskState*, std::string> names;
+};
+// Never destroyed: a frame held by a static may be destroyed after the table would be.
+NameTable& name_table() {
+  static auto* const table = new NameTable;
+  return *table;
+}
+}  // namespace
+
 std::string TaskState::name() const {
-  if (custom_name != nullptr) return *custom_name;
-  return fmt::format("Task-{}", number);
+  if (named) {
+    NameTable& table = name_table();
+    const std::lock_guard<std::mutex> lock(table.mutex);
+    return table.names.at(this);
+  }
+  return fmt::format("Task-{}", std::uint64_t{number});
+}
+
+void TaskState::give_name(std::string_view name) {
+  NameTable& table = name_table();
+  const std::lock_guard<std::mutex> lock(table.mutex);
+  table.names.insert_or_assign(this, std::string(name));
+  named = true;
 }
 
 bool TaskState::cancel() {
@@ -50,9 +83,9 @@ bool TaskState::cancel() {
   ++cancel_requests;
   // asyncio's Task.cancel: hand the cancellation to what the task awaits if that can take
   // it (an awaited task, a gather); otherwise the task itself throws at its next resumption.
-  if (blocked_on != nullptr && !handing_on_cancel) {
+  if (Blocker* const blocker = blocked_on(); blocker != nullptr && !handing_on_cancel) {
     handing_on_cancel = true;
-    const bool handed_on = blocked_on->cancel_wait(*this);
+    const bool handed_on = blocker->cancel_wait(*this);
     handing_on_cancel = false;
     if (handed_on) return true;
     wait_abandoned = true;
@@ -89,7 +122,12 @@ void TaskState::throw_cancelled() {
 }
 
 void TaskState::forget_name_and_waiters() noexcept {
-  delete custom_name;
+  if (named) {
+    NameTable& table = name_table();
+    const std::lock_guard<std::mutex> lock(table.mutex);
+    table.names.erase(this);
+    named = false;
+  }
   // Awaiters of a frame destroyed before it finished (loop teardown) must not keep pointing
   // into it.
   while (waiters != nullptr) waiters->unlink();

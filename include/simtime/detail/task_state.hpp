@@ -79,25 +79,35 @@ enum class TaskPhase : std::uint8_t { nested, pending, running, done };
 struct TaskState {
   // The fields every step, finish and wait touch come first, within 64 bytes of the frame's
   // start (where the resume pointer is): a pass over a million tasks misses the cache once
-  // per task, not twice.
+  // per task, not twice. The flags are bits and the number 48 bits, so that a frame is as
+  // small as it can be (a million of them are read several times over).
   std::uint32_t refs = 0;
   std::uint32_t cancel_requests = 0;  // asyncio's Task.cancelling()
+  std::uint64_t number : 48 = 0;      // Task-N (N wraps after 2^48 tasks on one loop)
   TaskPhase phase = TaskPhase::nested;
-  bool must_cancel = false;  // throw CancelledError at the next resumption
+  bool must_cancel : 1 = false;  // throw CancelledError at the next resumption
   // The wait it was blocked on was given up because of a cancellation: the resumption throws
   // CancelledError even if uncancel() withdrew the request since (the awaited thing was
   // cancelled, as an asyncio future would be).
-  bool wait_abandoned = false;
-  bool cancelled = false;    // finished because CancelledError escaped
-  bool exception_retrieved = false;
-  bool handing_on_cancel = false;  // breaks cycles of tasks awaiting each other
-  bool has_value = false;          // Promise<T> holds a returned value (T not void or a reference)
-  // One slot for two roles that never meet, so that every frame is eight bytes smaller;
-  // `phase` says which one it plays.
+  bool wait_abandoned : 1 = false;
+  bool cancelled : 1 = false;  // finished because CancelledError escaped
+  bool exception_retrieved : 1 = false;
+  bool handing_on_cancel : 1 = false;  // breaks cycles of tasks awaiting each other
+  bool has_value : 1 = false;          // Promise<T> holds a returned value (T not void or a reference)
+  bool queued : 1 = false;             // in the runnable queue: the slot below is next_runnable
+  bool named : 1 = false;              // has a name of its own, kept in a table (see name())
+
+ private:
+  // One slot for three roles that never meet, so that every frame is sixteen bytes smaller:
+  // a nested Coro's continuation, and a task's place in the runnable queue while `queued`,
+  // or else what it is blocked on.
   union {
-    void* continuation_address = nullptr;  // nested Coro: the frame that resumes when it finishes
-    TaskState* next_runnable;              // task: the loop's intrusive runnable queue
+    void* continuation_address_ = nullptr;  // nested Coro: the frame that resumes when it finishes
+    TaskState* next_runnable_;              // task, queued: the loop's intrusive runnable queue
+    Blocker* blocked_on_;                   // task, not queued: what it waits on (null: runnable)
   };
+
+ public:
   std::exception_ptr exception;          // every frame
   std::coroutine_handle<> resume_point;  // task: the innermost frame, where it is suspended
   // Completion callbacks in registration order; the first one's `prev` is the last one, so
@@ -108,13 +118,10 @@ struct TaskState {
   JoinWaiter* joined = nullptr;
 
   // -- the rest of a task's state --
-  Blocker* blocked_on = nullptr;  // what it waits on; null while runnable
   Loop* loop = nullptr;           // null once the loop that ran it has closed
   TaskState* live_prev = nullptr;  // the loop's list of the task frames it knows
   TaskState* live_next = nullptr;
-  std::string* custom_name = nullptr;
   SourceLocation created_at;
-  std::uint64_t number = 0;  // Task-N
 
   TaskState() = default;
   TaskState(const TaskState&) = delete;
@@ -123,15 +130,27 @@ struct TaskState {
   // out of line.
   ~TaskState() {
     if (phase != TaskPhase::nested) --live_counts.tasks;
-    if (custom_name != nullptr || waiters != nullptr) forget_name_and_waiters();
+    if (named || waiters != nullptr) forget_name_and_waiters();
   }
 
   [[nodiscard]] bool done() const noexcept { return phase == TaskPhase::done; }
   /// Nested Coro only: the awaiting frame.
   [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
-    return std::coroutine_handle<>::from_address(continuation_address);
+    return std::coroutine_handle<>::from_address(continuation_address_);
   }
-  void set_continuation(std::coroutine_handle<> awaiting) noexcept { continuation_address = awaiting.address(); }
+  void set_continuation(std::coroutine_handle<> awaiting) noexcept { continuation_address_ = awaiting.address(); }
+  /// What the task waits on; null while it runs or is runnable.
+  [[nodiscard]] Blocker* blocked_on() const noexcept { return queued ? nullptr : blocked_on_; }
+  /// The running task begins to wait on `blocker` (null: it stays runnable, e.g. it yields).
+  void block_on(Blocker* blocker) noexcept { blocked_on_ = blocker; }
+  /// The next task in the runnable queue; only while `queued`.
+  [[nodiscard]] TaskState* next_runnable() const noexcept { return next_runnable_; }
+  void set_next_runnable(TaskState* next) noexcept { next_runnable_ = next; }
+  /// Taken out of the runnable queue to run: neither queued nor blocked.
+  void leave_queue() noexcept {
+    queued = false;
+    blocked_on_ = nullptr;
+  }
   /// Registers `join` in the `joined` slot if the task is unfinished and nobody waits on it
   /// yet; false otherwise (the caller links a CompletionWaiter instead).
   bool try_join(JoinWaiter& join) noexcept {
@@ -139,7 +158,10 @@ struct TaskState {
     joined = &join;
     return true;
   }
+  /// The name given to create_task, or "Task-N".
   [[nodiscard]] std::string name() const;
+  /// Gives the task a name of its own. Throws std::bad_alloc, leaving it unnamed.
+  void give_name(std::string_view name);
 
   /// asyncio's Task.cancel(): false if already done.
   bool cancel();
@@ -175,9 +197,13 @@ struct RunQueue {
   TaskState* tail = nullptr;
 
   void push_back(TaskState& task) noexcept {
-    task.blocked_on = nullptr;
-    task.next_runnable = nullptr;
-    (tail != nullptr ? tail->next_runnable : head) = &task;
+    task.queued = true;
+    task.set_next_runnable(nullptr);
+    if (tail != nullptr) {
+      tail->set_next_runnable(&task);
+    } else {
+      head = &task;
+    }
     tail = &task;
   }
 };
@@ -218,7 +244,7 @@ inline Loop& running_loop(const char* caller) {
 inline TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noexcept {
   TaskState& task = *this_thread.task;
   task.resume_point = handle;
-  task.blocked_on = blocker;
+  task.block_on(blocker);
   return task;
 }
 
