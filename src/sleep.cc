@@ -10,13 +10,11 @@ namespace simtime::detail {
 
 SleepAwaiter::~SleepAwaiter() { disarm_timer(timer_); }
 
-void SleepAwaiter::await_suspend(std::coroutine_handle<> awaiting) {
-  const char* const caller = kind_ == Kind::delay ? "sleep" : "sleep_until";
+void SleepAwaiter::suspend(std::coroutine_handle<> awaiting, bool delay, const char* caller) {
   const TimePoint now = running_loop(caller).now();
-  if (kind_ == Kind::delay) {
-    when_ = checked_deadline(now, Duration{when_}, caller).time_since_epoch().count();
-    kind_ = Kind::deadline;
-  }
+  // Awaited again, a sleep keeps the deadline its first await computed (and yields).
+  const bool first_await = timer_.task == nullptr;
+  if (delay && first_await) when_ = checked_deadline(now, Duration{when_}, caller).time_since_epoch().count();
   TaskState& task = current_task(caller);
   timer_.task = &task;
   if (deadline() <= now) {  // not in the future: yield rather than wait (asyncio's sleep(0))

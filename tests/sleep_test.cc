@@ -54,6 +54,24 @@ TEST(Sleep, VirtualTimeIsExactToTheNanosecond) {
                                             "31536000000000002ns until"));
 }
 
+// The deadline is fixed by the first await: awaiting the same sleep again does not start a
+// new delay from the new current time.
+Coro<> await_one_sleep_twice(test::Timeline& timeline) {
+  auto three_seconds = sleep(3s);
+  co_await three_seconds;
+  timeline.note("first");
+  co_await sleep(1s);
+  co_await three_seconds;
+  timeline.note("second");
+}
+
+TEST(Sleep, AwaitingASleepAgainKeepsItsDeadlineAndYields) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  run(await_one_sleep_twice(timeline), clock);
+  EXPECT_THAT(timeline.lines(), ElementsAre("3s first", "4s second"));
+}
+
 Coro<> yielder(test::Timeline& timeline, std::string name, Duration delay) {
   for (int i = 0; i < 2; ++i) {
     timeline.note(name + std::to_string(i));

@@ -24,58 +24,70 @@
 namespace simtime {
 
 namespace detail {
-class SleepAwaiter;
+class SleepFor;
+class SleepUntil;
 }  // namespace detail
 
 /// Suspends the current task for `delay`.
 /// Throws: std::invalid_argument if now + delay overflows the clock; std::runtime_error
 /// outside a running loop. Cancellation: the timer is removed and CancelledError is thrown.
 template <class Rep, class Period>
-[[nodiscard]] detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay);
+[[nodiscard]] detail::SleepFor sleep(std::chrono::duration<Rep, Period> delay);
 
 /// Suspends the current task until the loop's clock reads `deadline` (yields if it already
 /// has). Throws std::runtime_error outside a running loop; cancels as `sleep` does.
-[[nodiscard]] detail::SleepAwaiter sleep_until(TimePoint deadline);
+[[nodiscard]] detail::SleepUntil sleep_until(TimePoint deadline);
 
 // ---------------------------------------------------------------------------------------
 // Implementation details
 // ---------------------------------------------------------------------------------------
 namespace detail {
 
-class SleepAwaiter final : public Blocker {
+// What sleep and sleep_until share. Every sleeping task's frame holds one, so it is kept to
+// 32 bytes: the delay or deadline, the timer, and the Blocker's table pointer.
+class SleepAwaiter : public Blocker {
  public:
-  enum class Kind : unsigned char { delay, deadline };
-  SleepAwaiter(Kind kind, Duration delay, TimePoint deadline) noexcept
-      : kind_(kind), when_(kind == Kind::delay ? delay.count() : deadline.time_since_epoch().count()) {}
   SleepAwaiter(const SleepAwaiter&) = delete;
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
-  ~SleepAwaiter();
 
-  // Everything happens in await_suspend, one call: reading the clock, the deadline's
-  // overflow check, and arming the timer or yielding.
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> awaiting);
   void await_resume() const { timer_.task->throw_if_cancel_requested(); }
 
-  bool cancel_wait(TaskState& waiter) override;
-  void describe(std::string& out) const override;
+  bool cancel_wait(TaskState& waiter) final;
+  void describe(std::string& out) const final;
+
+ protected:
+  explicit SleepAwaiter(Duration::rep when) noexcept : when_(when) {}
+  ~SleepAwaiter();
+  // Everything happens in await_suspend, one call: reading the clock, the deadline's
+  // overflow check, and arming the timer or yielding.
+  void suspend(std::coroutine_handle<> awaiting, bool delay, const char* caller);
 
  private:
   [[nodiscard]] TimePoint deadline() const noexcept { return TimePoint{Duration{when_}}; }
-  Kind kind_;  // until await_suspend, `when_` holds the delay for Kind::delay
-  Duration::rep when_;  // nanoseconds: the delay, then the deadline (one field: a smaller frame)
+  Duration::rep when_;  // nanoseconds: a sleep's delay until it is awaited, then the deadline
   TimerNode timer_;
+};
+
+class SleepFor final : public SleepAwaiter {
+ public:
+  explicit SleepFor(Duration delay) noexcept : SleepAwaiter(delay.count()) {}
+  void await_suspend(std::coroutine_handle<> awaiting) { suspend(awaiting, true, "sleep"); }
+};
+
+class SleepUntil final : public SleepAwaiter {
+ public:
+  explicit SleepUntil(TimePoint deadline) noexcept : SleepAwaiter(deadline.time_since_epoch().count()) {}
+  void await_suspend(std::coroutine_handle<> awaiting) { suspend(awaiting, false, "sleep_until"); }
 };
 
 }  // namespace detail
 
 template <class Rep, class Period>
-detail::SleepAwaiter sleep(std::chrono::duration<Rep, Period> delay) {
-  return {detail::SleepAwaiter::Kind::delay, detail::checked_nanoseconds(delay, "sleep"), TimePoint{}};
+detail::SleepFor sleep(std::chrono::duration<Rep, Period> delay) {
+  return detail::SleepFor(detail::checked_nanoseconds(delay, "sleep"));
 }
 
-inline detail::SleepAwaiter sleep_until(TimePoint deadline) {
-  return {detail::SleepAwaiter::Kind::deadline, Duration{}, deadline};
-}
+inline detail::SleepUntil sleep_until(TimePoint deadline) { return detail::SleepUntil(deadline); }
 
 }  // namespace simtime
