@@ -2,15 +2,16 @@
 
 namespace simtime::detail {
 
-Coro<> wait_for_gather(std::span<TaskState* const> tasks, bool settle) {
-  TaskState* failed = co_await WaitTasks(tasks, settle ? WaitUntil::all_completed : WaitUntil::first_failure,
-                                         OnCancel::cancel_tasks);
+Coro<std::size_t> wait_for_gather(std::span<TaskState* const> tasks, bool settle, InOrderTake in_order) {
+  WaitTasks wait(tasks, settle ? WaitUntil::all_completed : WaitUntil::first_failure, OnCancel::cancel_tasks,
+                 std::nullopt, in_order);
+  TaskState* failed = co_await wait;
   // Without a failure every child finished without an exception: nothing to consume (and
   // no pass over a million frames).
-  if (settle || failed == nullptr) co_return;
+  if (settle || failed == nullptr) co_return wait.taken();
   // Like asyncio's gather, later failures of the other children are consumed here rather
-  // than reported as never retrieved.
-  for (TaskState* task : tasks) task->exception_retrieved = true;
+  // than reported as never retrieved. The tasks taken had none (and may be gone).
+  for (TaskState* task : tasks.subspan(wait.taken())) task->exception_retrieved = true;
   std::rethrow_exception(failed->exception);
 }
 

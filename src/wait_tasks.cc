@@ -7,8 +7,8 @@
 namespace simtime::detail {
 
 WaitTasks::WaitTasks(std::span<TaskState* const> tasks, WaitUntil until, OnCancel on_cancel,
-                     std::optional<TimePoint> deadline)
-    : tasks_(tasks), deadline_(deadline), until_(until), on_cancel_(on_cancel) {
+                     std::optional<TimePoint> deadline, InOrderTake in_order)
+    : tasks_(tasks), in_order_(in_order), deadline_(deadline), until_(until), on_cancel_(on_cancel) {
   timer_.owner = this;
   timer_.on_fire = &WaitTasks::on_deadline;
   join_.owner = this;
@@ -70,6 +70,8 @@ bool WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
       ++next;
     }
   }
+  // Last: a task handed over may be gone, and nothing above may look at it.
+  if (in_order_.take != nullptr) take_finished_in_order();
   waiter_ = &suspend_current(awaiting, this);
   return true;
 }
@@ -80,6 +82,18 @@ void WaitTasks::task_done(TaskState& task) noexcept {
     stop_waiting();
     schedule(*waiter_);
   }
+  if (in_order_.take != nullptr && taken_ < tasks_.size() && tasks_[taken_] == &task) take_finished_in_order();
+}
+
+// Also takes the finished tasks right after it (they finished out of order); stops at the
+// first unfinished or failed one, which the waiter deals with.
+void WaitTasks::take_finished_in_order() noexcept {
+  do {
+    const TaskState& next = *tasks_[taken_];
+    if (!next.done() || next.exception) return;
+    in_order_.take(in_order_.context, taken_);
+    ++taken_;
+  } while (taken_ < tasks_.size());
 }
 
 void WaitTasks::on_joined_task_done(JoinWaiter& join, TaskState& task) { static_cast<Join&>(join).owner->task_done(task); }
@@ -87,7 +101,7 @@ void WaitTasks::on_joined_task_done(JoinWaiter& join, TaskState& task) { static_
 void WaitTasks::on_task_done(CompletionWaiter& node, TaskState& task) { static_cast<Node&>(node).owner->task_done(task); }
 
 void WaitTasks::leave_joined_tasks() noexcept {
-  for (TaskState* task : tasks_) {
+  for (TaskState* task : untaken()) {
     if (task->joined == &join_) task->joined = nullptr;
   }
 }
@@ -121,7 +135,7 @@ bool WaitTasks::cancel_wait(TaskState& waiter) {
   }
   cancel_requested_ = true;
   bool handed_on = false;
-  for (TaskState* task : tasks_) {
+  for (TaskState* task : untaken()) {
     if (!task->done()) handed_on = task->cancel() || handed_on;
   }
   return handed_on;
@@ -131,7 +145,7 @@ void WaitTasks::describe(std::string& out) const {
   fmt::format_to(std::back_inserter(out), "{} of {} tasks, waiting for", on_cancel_ == OnCancel::cancel_tasks ? "gather" : "wait",
                  tasks_.size());
   const char* separator = " ";
-  for (const TaskState* task : tasks_) {
+  for (const TaskState* task : untaken()) {
     if (task->done()) continue;
     fmt::format_to(std::back_inserter(out), "{}'{}'", separator, task->name());
     separator = ", ";

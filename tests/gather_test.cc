@@ -334,5 +334,163 @@ TEST(Gather, GathersManyTasksSomeOfWhichOthersAwaitToo) {
   EXPECT_EQ(clock.now(), TimePoint{100s});
 }
 
+// A range gather takes each child's result as soon as every child before it has finished,
+// and drops the child then: a million finished children are not kept until the last one ends.
+Coro<std::vector<int>> count_tasks_midway(std::size_t& tasks_midway) {
+  auto counter = create_task([](std::size_t& out) -> Coro<> {
+    co_await sleep(2500ms);
+    out = live_objects().tasks;
+  }(tasks_midway));
+  std::vector<Coro<int>> children;
+  for (int i = 1; i <= 4; ++i) children.push_back(value_after(std::chrono::seconds(i), i * 10));
+  auto results = co_await gather(std::move(children));
+  co_await counter;
+  co_return results;
+}
+
+TEST(Gather, ARangeFreesEachChildOnceItAndThoseBeforeItHaveFinished) {
+  VirtualClock clock;
+  const std::size_t before = live_objects().tasks;
+  std::size_t tasks_midway = 0;
+  EXPECT_THAT(run(count_tasks_midway(tasks_midway), clock), ElementsAre(10, 20, 30, 40));
+  // At 2.5 s: the main task, the counter and the two children still sleeping.
+  EXPECT_EQ(tasks_midway - before, 4u);
+  EXPECT_EQ(live_objects().tasks, before);
+}
+
+// Children finishing out of order are taken once the ones before them have finished.
+TEST(Gather, ARangeWhoseChildrenFinishOutOfOrderKeepsRangeOrder) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::vector<int>> {
+    std::vector<Task<int>> tasks;
+    for (const int seconds : {3, 1, 2, 5, 4}) tasks.push_back(create_task(value_after(std::chrono::seconds(seconds), seconds)));
+    auto results = co_await gather(tasks);
+    // The caller's handles still see every result.
+    for (const auto& task : tasks) results.push_back(task.result());
+    co_return results;
+  };
+  EXPECT_THAT(run(body(), clock), ElementsAre(3, 1, 2, 5, 4, 3, 1, 2, 5, 4));
+}
+
+// Children taken before a failure are gone; the failure and the later children are handled
+// as in any gather (asyncio's: the first exception propagates, the others keep running and
+// their failures are the gather's).
+Coro<> fail_after_some_were_taken(test::Timeline& timeline) {
+  std::vector<Coro<int>> children;
+  children.push_back(value_after(1s, 1));
+  children.push_back(value_after(2s, 2));
+  children.push_back(fail_after(3s, "third"));
+  children.push_back(fail_after(4s, "fourth"));
+  children.push_back(value_after(5s, 5));
+  try {
+    co_await gather(std::move(children));
+  } catch (const std::runtime_error& error) {
+    timeline.note(std::string("gather threw ") + error.what());
+  }
+  co_await sleep(10s);
+}
+
+TEST(Gather, ARangeFailingAfterSomeChildrenWereTakenThrowsTheFirstFailure) {
+  VirtualClock clock;
+  Loop loop(clock);
+  int reports = 0;
+  loop.set_exception_handler([&](const UnretrievedException&) { ++reports; });
+  test::Timeline timeline;
+  loop.run(fail_after_some_were_taken(timeline));
+  EXPECT_THAT(timeline.lines(), ElementsAre("3s gather threw third"));
+  EXPECT_EQ(reports, 0);
+}
+
+// Cancelling a gather cancels only the children not taken yet (the others are gone).
+Coro<std::vector<std::string>> cancel_after_some_were_taken() {
+  std::vector<Task<int>> children;
+  for (const int seconds : {1, 2, 10, 11}) children.push_back(create_task(value_after(std::chrono::seconds(seconds), seconds)));
+  auto gathering = create_task(gather(children));
+  co_await sleep(3s);
+  gathering.cancel();
+  std::vector<std::string> log;
+  try {
+    co_await gathering;
+  } catch (const CancelledError&) {
+    log.push_back("gather cancelled at " + format_time(now()));
+  }
+  for (const auto& child : children) log.push_back(child.cancelled() ? "cancelled" : std::to_string(child.result()));
+  co_return log;
+}
+
+TEST(Gather, CancellingARangeAfterSomeChildrenWereTakenCancelsTheRest) {
+  VirtualClock clock;
+  EXPECT_THAT(run(cancel_after_some_were_taken(), clock),
+              ElementsAre("gather cancelled at 3s", "1", "2", "cancelled", "cancelled"));
+}
+
+// A deadlock report names the children still awaited, not those already taken.
+Coro<> gather_one_that_never_ends(Event& never) {
+  std::vector<Coro<>> children;
+  children.push_back(nothing_after(1s));
+  children.push_back([](Event& event) -> Coro<> { co_await event.wait(); }(never));
+  co_await gather(std::move(children));
+}
+
+TEST(Gather, ADeadlockReportNamesOnlyTheChildrenNotTaken) {
+  VirtualClock clock;
+  Event never("never");
+  try {
+    run(gather_one_that_never_ends(never), clock);
+    FAIL() << "no DeadlockError";
+  } catch (const DeadlockError& error) {
+    EXPECT_THAT(error.what(), ::testing::HasSubstr("gather of 2 tasks, waiting for 'Task-3'"));
+  }
+}
+
+// With return_exceptions too, outcomes come in range order, failures included.
+TEST(Gather, ReturnExceptionsOverARangeTakesOutcomesAroundAFailure) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::vector<std::string>> {
+    std::vector<Coro<int>> children;
+    children.push_back(value_after(1s, 1));
+    children.push_back(fail_after(2s, "second"));
+    children.push_back(value_after(3s, 3));
+    children.push_back(value_after(1s, 4));
+    std::vector<std::string> log;
+    for (const auto& outcome : co_await gather(return_exceptions, std::move(children))) {
+      if (outcome.index() == 0) {
+        log.push_back(std::to_string(std::get<0>(outcome)));
+      } else {
+        try {
+          std::rethrow_exception(std::get<1>(outcome));
+        } catch (const std::exception& error) {
+          log.push_back(error.what());
+        }
+      }
+    }
+    co_return log;
+  };
+  EXPECT_THAT(run(body(), clock), ElementsAre("1", "second", "3", "4"));
+}
+
+// A child finished before the gather began is handed over (and, held by nobody else, freed)
+// when the gather starts waiting; a child someone else awaits too makes the gather link a
+// node on every unfinished child. Neither step may look at the other's children.
+TEST(Gather, ARangeOfAFinishedChildAndOneAwaitedElsewhereGivesBoth) {
+  VirtualClock clock;
+  auto body = []() -> Coro<std::vector<int>> {
+    auto finished = create_task(value_after(0s, 1));
+    co_await finished;
+    auto slow = create_task(value_after(2s, 2));
+    std::vector<std::string> log;
+    auto watcher = create_task(await_and_log(slow, "watcher", log));
+    co_await sleep(0s);  // the watcher awaits `slow` first
+    std::vector<Task<int>> tasks;
+    tasks.push_back(std::move(finished));
+    tasks.push_back(slow);
+    auto results = co_await gather(std::move(tasks));
+    co_await watcher;
+    results.push_back(static_cast<int>(log.size()));
+    co_return results;
+  };
+  EXPECT_THAT(run(body(), clock), ElementsAre(1, 2, 1));
+}
+
 }  // namespace
 }  // namespace simtime

@@ -131,8 +131,52 @@ settled_t<A> take_outcome(Task<T>& task) {
   return take_result<A>(task);
 }
 
-/// Waits for `tasks` as a gather does; rethrows the first failure unless `settle`.
-Coro<> wait_for_gather(std::span<TaskState* const> tasks, bool settle);
+/// Waits for `tasks` as a gather does; rethrows the first failure unless `settle`. Yields how
+/// many tasks, from the first, went to `in_order` as they finished.
+Coro<std::size_t> wait_for_gather(std::span<TaskState* const> tasks, bool settle, InOrderTake in_order = {});
+
+// Takes a range gather's results into `results` as the tasks finish in order, and drops each
+// task's handle then: a gather of a million tasks reads each frame while it is still in the
+// cache rather than in a pass of its own afterwards. Only where taking a result cannot throw
+// (it runs inside the loop's completion callbacks); elsewhere the gather takes them all after.
+template <class A, class T, class Results, bool Settle>
+class InOrderResults {
+ public:
+  InOrderResults(std::vector<Task<T>>& tasks, Results& results) noexcept : tasks_(tasks), results_(results) {}
+  [[nodiscard]] InOrderTake hook() noexcept {
+    if constexpr (nothrow) {
+      return {&InOrderResults::take, this};
+    } else {
+      return {};
+    }
+  }
+  /// Takes the results from `first` on, once the wait is over.
+  void take_rest(std::size_t first) {
+    for (std::size_t index = first; index < tasks_.size(); ++index) take_one(index);
+  }
+
+ private:
+  using Element = typename Results::value_type;
+  static constexpr bool result_nothrow =
+      std::is_void_v<T> || std::is_reference_v<T> ||
+      (Gatherable<A>::owned || !std::copy_constructible<T> ? std::is_nothrow_move_constructible_v<T>
+                                                            : std::is_nothrow_copy_constructible_v<T>);
+  static constexpr bool nothrow = result_nothrow && std::is_nothrow_move_constructible_v<Element>;
+
+  static void take(void* self, std::size_t index) noexcept { static_cast<InOrderResults*>(self)->take_one(index); }
+  void take_one(std::size_t index) {
+    if constexpr (Settle) {
+      results_.push_back(take_outcome<A>(tasks_[index]));
+    } else {
+      results_.push_back(take_result<A>(tasks_[index]));
+    }
+    // A task nobody else holds is freed while its frame is still in the cache.
+    tasks_[index] = {};
+  }
+
+  std::vector<Task<T>>& tasks_;
+  Results& results_;
+};
 
 template <class... Tasks>
 std::array<TaskState*, sizeof...(Tasks)> states_of(std::tuple<Tasks...>& tasks) {
@@ -179,17 +223,15 @@ Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(Awaitables... awa
 template <std::ranges::input_range Range>
   requires detail::gatherable<std::ranges::range_value_t<Range>>
 Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gather(Range awaitables) {
+  using Awaitable = std::ranges::range_value_t<Range>;
+  using Results = std::vector<detail::gather_value_t<Awaitable>>;
   auto tasks = detail::tasks_of(awaitables);
   const auto states = detail::states_of(tasks);
-  co_await detail::wait_for_gather(states, false);
-  std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>> results;
+  Results results;
   results.reserve(tasks.size());
-  // Each handle goes as soon as its result is out: a task nobody else holds is freed while
-  // its frame is still in the cache.
-  for (auto& task : tasks) {
-    results.push_back(detail::take_result<std::ranges::range_value_t<Range>>(task));
-    task = {};
-  }
+  detail::InOrderResults<Awaitable, typename detail::Gatherable<Awaitable>::value_type, Results, false> in_order(
+      tasks, results);
+  in_order.take_rest(co_await detail::wait_for_gather(states, false, in_order.hook()));
   co_return results;
 }
 
@@ -208,15 +250,15 @@ Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(ReturnExceptions, Awai
 template <std::ranges::input_range Range>
   requires detail::gatherable<std::ranges::range_value_t<Range>>
 Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(ReturnExceptions, Range awaitables) {
+  using Awaitable = std::ranges::range_value_t<Range>;
+  using Outcomes = std::vector<detail::settled_t<Awaitable>>;
   auto tasks = detail::tasks_of(awaitables);
   const auto states = detail::states_of(tasks);
-  co_await detail::wait_for_gather(states, true);
-  std::vector<detail::settled_t<std::ranges::range_value_t<Range>>> outcomes;
+  Outcomes outcomes;
   outcomes.reserve(tasks.size());
-  for (auto& task : tasks) {
-    outcomes.push_back(detail::take_outcome<std::ranges::range_value_t<Range>>(task));
-    task = {};
-  }
+  detail::InOrderResults<Awaitable, typename detail::Gatherable<Awaitable>::value_type, Outcomes, true> in_order(
+      tasks, outcomes);
+  in_order.take_rest(co_await detail::wait_for_gather(states, true, in_order.hook()));
   co_return outcomes;
 }
 

@@ -28,13 +28,22 @@ enum class OnCancel : unsigned char {
   leave_tasks,   // wait, as_completed: stop waiting at once, the tasks run on
 };
 
+/// Hands over the result of `tasks[index]` as soon as it finishes, if every task before it
+/// has been handed over: a gather takes its results, in order, while each frame is still in
+/// the cache. It may drop the task (its handle): the wait never looks at a task it took.
+/// Called only for a task that finished without an exception; it must not throw.
+struct InOrderTake {
+  void (*take)(void* context, std::size_t index) noexcept = nullptr;
+  void* context = nullptr;
+};
+
 /// Blocks the awaiting task until `until` holds for `tasks` or `deadline` passes. Yields the
 /// task that failed first (first_exception, first_failure), or null. The tasks must outlive
 /// it (the caller holds their handles).
 class WaitTasks final : public Blocker {
  public:
   WaitTasks(std::span<TaskState* const> tasks, WaitUntil until, OnCancel on_cancel,
-            std::optional<TimePoint> deadline = std::nullopt);
+            std::optional<TimePoint> deadline = std::nullopt, InOrderTake in_order = {});
   WaitTasks(const WaitTasks&) = delete;
   WaitTasks& operator=(const WaitTasks&) = delete;
   ~WaitTasks();
@@ -43,6 +52,8 @@ class WaitTasks final : public Blocker {
   /// False (no suspension) if `until` already holds or every task has finished.
   bool await_suspend(std::coroutine_handle<> awaiting);
   TaskState* await_resume();
+  /// How many tasks, from the first, were handed to `in_order` (the rest are untouched).
+  [[nodiscard]] std::size_t taken() const noexcept { return taken_; }
 
   bool cancel_wait(TaskState& waiter) override;
   void describe(std::string& out) const override;
@@ -66,8 +77,13 @@ class WaitTasks final : public Blocker {
   void leave_joined_tasks() noexcept;
   static void on_deadline(CallbackTimer& timer);
   void stop_waiting() noexcept;
+  void take_finished_in_order() noexcept;
+  // The tasks not handed over yet: the only ones the wait may still look at.
+  [[nodiscard]] std::span<TaskState* const> untaken() const noexcept { return tasks_.subspan(taken_); }
 
   std::span<TaskState* const> tasks_;
+  InOrderTake in_order_;
+  std::size_t taken_ = 0;
   Join join_;
   std::unique_ptr<Node[]> nodes_;
   std::size_t node_count_ = 0;
