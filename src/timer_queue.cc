@@ -15,6 +15,8 @@ bool TimerQueue::later(const Entry& a, const Entry& b) noexcept {
 }
 
 void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
+  // First: renumbering drops dead entries, which frees their slots.
+  if (next_sequence_ >= sequence_limit_) renumber();
   std::uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
@@ -23,7 +25,6 @@ void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
     slots_.emplace_back();
     free_slots_.reserve(slots_.capacity());  // so that releasing a slot never allocates
   }
-  if (next_sequence_ >= sequence_limit_) renumber();
   const Entry entry{slot, next_sequence_, key_of(deadline)};
   if (entry.key < last_) {
     overdue_.push_back(entry);  // may throw: nothing changed yet
@@ -33,7 +34,7 @@ void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
   }
   ++next_sequence_;
   if (!free_slots_.empty() && free_slots_.back() == slot) free_slots_.pop_back();
-  slots_[slot] = Slot{&node, entry.sequence, calls_back};
+  slots_[slot] = Slot(node, calls_back);
   node.sequence = entry.sequence;
   node.slot = slot;
   ++live_;
@@ -59,7 +60,7 @@ void TimerQueue::release_slot(std::uint32_t slot) noexcept {
 }
 
 TimerQueue::Fired TimerQueue::take(const Entry& entry) noexcept {
-  const Fired fired{slots_[entry.slot].node, slots_[entry.slot].calls_back};
+  const Fired fired{slots_[entry.slot].node(), slots_[entry.slot].calls_back()};
   release_slot(entry.slot);
   fired.node->sequence = 0;
   --live_;
@@ -69,7 +70,7 @@ TimerQueue::Fired TimerQueue::take(const Entry& entry) noexcept {
 
 void TimerQueue::remove(TimerNode& node) noexcept {
   if (!node.armed()) return;
-  release_slot(node.slot);
+  slots_[node.slot] = Slot{};  // freed when its entry is dropped: until then the entry refers to it
   node.sequence = 0;
   --live_;
   --live_counts.timers;
@@ -81,6 +82,7 @@ bool TimerQueue::front_is_live() noexcept {
   Bucket& zero = buckets_[0];
   while (front_ < zero.size()) {
     if (live(zero[front_])) return true;
+    drop(zero[front_]);
     ++front_;
     --stored_;
   }
@@ -91,6 +93,7 @@ bool TimerQueue::front_is_live() noexcept {
 
 void TimerQueue::drop_dead_overdue_top() noexcept {
   while (!overdue_.empty() && !live(overdue_.front())) {
+    drop(overdue_.front());
     std::pop_heap(overdue_.begin(), overdue_.end(), later);
     overdue_.pop_back();
   }
@@ -145,7 +148,7 @@ TimerQueue::Fired TimerQueue::pop_due_slow(TimePoint now) {
       // The timers after this one fire on coming turns, each waking a frame that has long
       // left the cache: start fetching the next one's node (its slot was fetched a pop ago)
       // and the slot of the one after.
-      if (front_ < zero.size()) __builtin_prefetch(slots_[zero[front_].slot].node);
+      if (front_ < zero.size()) __builtin_prefetch(slots_[zero[front_].slot].node());
       if (front_ + 1 < zero.size()) __builtin_prefetch(&slots_[zero[front_ + 1].slot]);
       return take(entry);
     }
@@ -188,7 +191,7 @@ std::optional<TimePoint> TimerQueue::peek_next_deadline() const noexcept {
 
 void TimerQueue::clear() noexcept {
   for (const Slot& slot : slots_) {
-    if (slot.sequence != 0) slot.node->sequence = 0;
+    if (!slot.empty()) slot.node()->sequence = 0;
   }
   for (Bucket& bucket : buckets_) bucket.clear();
   overdue_.clear();
@@ -204,7 +207,12 @@ void TimerQueue::clear() noexcept {
 // Keeps the order of what remains: entries of equal deadlines stay in arm order. The
 // lower bounds in earliest_ stay lower bounds.
 void TimerQueue::drop_dead_entries() noexcept {
-  const auto dead = [this](const Entry& entry) { return !live(entry); };
+  // Called once per entry: a dead one's slot is freed as it goes.
+  const auto dead = [this](const Entry& entry) {
+    if (live(entry)) return false;
+    drop(entry);
+    return true;
+  };
   Bucket& zero = buckets_[0];
   zero.erase(zero.begin(), zero.begin() + static_cast<std::ptrdiff_t>(front_));
   front_ = 0;
@@ -228,9 +236,7 @@ void TimerQueue::renumber() noexcept {
   std::uint32_t sequence = 0;
   const auto number = [&](Entry& entry) {
     entry.sequence = ++sequence;
-    Slot& slot = slots_[entry.slot];
-    slot.sequence = sequence;
-    slot.node->sequence = sequence;
+    slots_[entry.slot].node()->sequence = sequence;
   };
   for (Entry& entry : overdue_) number(entry);
   for (Bucket& bucket : buckets_) {

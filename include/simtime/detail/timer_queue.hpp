@@ -16,10 +16,11 @@
 //
 // A TimerNode lives in the awaiter that arms it (no allocation per timer). The queue holds
 // plain entries and never touches a node while it sorts them: a node is reached through a
-// slot whose sequence number says whether the entry is still the node's current arming.
-// Removing a timer (a cancelled sleep, rule 15) just clears that sequence, in O(1); dead
-// entries are dropped when met, and all of them when they outnumber the live ones.
-// Sequences are 32 bits; before they run out the live entries are renumbered.
+// slot, one per entry, which is empty once the timer was removed. Removing a timer (a
+// cancelled sleep, rule 15) just empties the slot, in O(1); a dead entry is dropped, and its
+// slot freed, when met, and all of them when they outnumber the live ones. Sequences (arm
+// order, for the overdue heap) are 32 bits; before they run out the live entries are
+// renumbered.
 #pragma once
 
 #include <array>
@@ -97,11 +98,21 @@ class TimerQueue {
     std::uint64_t key;  // the deadline's nanoseconds + 2^63: unsigned order
   };
   static_assert(sizeof(Entry) == 16);
-  struct Slot {
-    TimerNode* node = nullptr;
-    std::uint32_t sequence = 0;  // matches the live entry's; 0 when the slot is free
-    bool calls_back = false;     // node is a CallbackTimer
+  // The node's address, its lowest bit set for a CallbackTimer; 0 once the timer was
+  // removed. Eight bytes: W1 of bench/ holds a million.
+  class Slot {
+   public:
+    Slot() = default;
+    Slot(TimerNode& node, bool calls_back) noexcept
+        : bits_(reinterpret_cast<std::uintptr_t>(&node) | static_cast<std::uintptr_t>(calls_back)) {}
+    [[nodiscard]] bool empty() const noexcept { return bits_ == 0; }
+    [[nodiscard]] TimerNode* node() const noexcept { return reinterpret_cast<TimerNode*>(bits_ & ~std::uintptr_t{1}); }
+    [[nodiscard]] bool calls_back() const noexcept { return (bits_ & 1) != 0; }
+
+   private:
+    std::uintptr_t bits_ = 0;
   };
+  static_assert(alignof(TimerNode) > 1, "Slot keeps a bit in a node's address");
   using Bucket = std::vector<Entry>;
   static constexpr std::size_t bucket_count = 65;
 
@@ -117,7 +128,7 @@ class TimerQueue {
   [[nodiscard]] std::size_t first_split_bucket() const noexcept {
     return static_cast<std::size_t>(std::countr_zero(occupied_)) + 1;
   }
-  [[nodiscard]] bool live(const Entry& entry) const noexcept { return slots_[entry.slot].sequence == entry.sequence; }
+  [[nodiscard]] bool live(const Entry& entry) const noexcept { return !slots_[entry.slot].empty(); }
   static bool later(const Entry& a, const Entry& b) noexcept;
 
   void arm(TimerNode& node, TimePoint deadline, bool calls_back);
@@ -128,6 +139,7 @@ class TimerQueue {
   void drop_dead_overdue_top() noexcept;
   void split(std::size_t bucket);
   void release_slot(std::uint32_t slot) noexcept;
+  void drop(const Entry& dead) noexcept { release_slot(dead.slot); }
   void drop_dead_entries() noexcept;
   void renumber() noexcept;
 
