@@ -2,7 +2,7 @@
 
 namespace simtime::detail {
 
-Coro<std::size_t> wait_for_gather(std::span<TaskState* const> tasks, bool settle, InOrderTake in_order) {
+Coro<std::size_t> wait_for_gather(TaskList tasks, bool settle, InOrderTake in_order) {
   WaitTasks wait(tasks, settle ? WaitUntil::all_completed : WaitUntil::first_failure, OnCancel::cancel_tasks,
                  std::nullopt, in_order);
   TaskState* failed = co_await wait;
@@ -11,7 +11,7 @@ Coro<std::size_t> wait_for_gather(std::span<TaskState* const> tasks, bool settle
   if (settle || failed == nullptr) co_return wait.taken();
   // Like asyncio's gather, later failures of the other children are consumed here rather
   // than reported as never retrieved. The tasks taken had none (and may be gone).
-  for (TaskState* task : tasks.subspan(wait.taken())) task->exception_retrieved = true;
+  for (TaskState* task : tasks.from(wait.taken())) task->exception_retrieved = true;
   std::rethrow_exception(failed->exception);
 }
 

@@ -6,7 +6,7 @@
 
 namespace simtime::detail {
 
-WaitTasks::WaitTasks(std::span<TaskState* const> tasks, WaitUntil until, OnCancel on_cancel,
+WaitTasks::WaitTasks(TaskList tasks, WaitUntil until, OnCancel on_cancel,
                      std::optional<TimePoint> deadline, InOrderTake in_order)
     : tasks_(tasks), in_order_(in_order), deadline_(deadline), until_(until), on_cancel_(on_cancel) {
   timer_.owner = this;

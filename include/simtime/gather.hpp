@@ -133,7 +133,7 @@ settled_t<A> take_outcome(Task<T>& task) {
 
 /// Waits for `tasks` as a gather does; rethrows the first failure unless `settle`. Yields how
 /// many tasks, from the first, went to `in_order` as they finished.
-Coro<std::size_t> wait_for_gather(std::span<TaskState* const> tasks, bool settle, InOrderTake in_order = {});
+Coro<std::size_t> wait_for_gather(TaskList tasks, bool settle, InOrderTake in_order = {});
 
 // Takes a range gather's results into `results` as the tasks finish in order, and drops each
 // task's handle then: a gather of a million tasks reads each frame while it is still in the
@@ -184,14 +184,6 @@ std::array<TaskState*, sizeof...(Tasks)> states_of(std::tuple<Tasks...>& tasks) 
                     tasks);
 }
 
-template <class Task>
-std::vector<TaskState*> states_of(std::vector<Task>& tasks) {
-  std::vector<TaskState*> states;
-  states.reserve(tasks.size());
-  for (auto& task : tasks) states.push_back(&TaskAccess::state(task));
-  return states;
-}
-
 template <class Range, class Awaitable = std::ranges::range_value_t<Range>>
 auto tasks_of(Range& awaitables) {
   using Tasks = std::vector<Task<typename Gatherable<Awaitable>::value_type>>;
@@ -214,7 +206,7 @@ Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(Awaitables... awa
   std::tuple<Task<typename detail::Gatherable<Awaitables>::value_type>...> tasks{
       detail::as_task(std::move(awaitables))...};
   const auto states = detail::states_of(tasks);
-  co_await detail::wait_for_gather(states, false);
+  co_await detail::wait_for_gather(std::span<detail::TaskState* const>(states), false);
   co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::tuple<detail::gather_value_t<Awaitables>...>{detail::take_result<Awaitables>(std::get<I>(tasks))...};
   }(std::index_sequence_for<Awaitables...>{});
@@ -226,7 +218,7 @@ Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gat
   using Awaitable = std::ranges::range_value_t<Range>;
   using Results = std::vector<detail::gather_value_t<Awaitable>>;
   auto tasks = detail::tasks_of(awaitables);
-  const auto states = detail::states_of(tasks);
+  const detail::TaskList states = detail::task_list_of(tasks);
   Results results;
   results.reserve(tasks.size());
   detail::InOrderResults<Awaitable, typename detail::Gatherable<Awaitable>::value_type, Results, false> in_order(
@@ -241,7 +233,7 @@ Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(ReturnExceptions, Awai
   std::tuple<Task<typename detail::Gatherable<Awaitables>::value_type>...> tasks{
       detail::as_task(std::move(awaitables))...};
   const auto states = detail::states_of(tasks);
-  co_await detail::wait_for_gather(states, true);
+  co_await detail::wait_for_gather(std::span<detail::TaskState* const>(states), true);
   co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::tuple<detail::settled_t<Awaitables>...>{detail::take_outcome<Awaitables>(std::get<I>(tasks))...};
   }(std::index_sequence_for<Awaitables...>{});
@@ -253,7 +245,7 @@ Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(R
   using Awaitable = std::ranges::range_value_t<Range>;
   using Outcomes = std::vector<detail::settled_t<Awaitable>>;
   auto tasks = detail::tasks_of(awaitables);
-  const auto states = detail::states_of(tasks);
+  const detail::TaskList states = detail::task_list_of(tasks);
   Outcomes outcomes;
   outcomes.reserve(tasks.size());
   detail::InOrderResults<Awaitable, typename detail::Gatherable<Awaitable>::value_type, Outcomes, true> in_order(

@@ -42,19 +42,19 @@ class Task {
 
   /// An empty handle; every operation but assignment and `valid()` throws InvalidStateError.
   Task() noexcept = default;
-  Task(const Task& other) noexcept : frame_(other.frame_) {
-    if (frame_) state().add_ref();
+  Task(const Task& other) noexcept : state_(other.state_) {
+    if (state_ != nullptr) state_->add_ref();
   }
-  Task(Task&& other) noexcept : frame_(std::exchange(other.frame_, nullptr)) {}
+  Task(Task&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
   Task& operator=(Task other) noexcept {
-    std::swap(frame_, other.frame_);
+    std::swap(state_, other.state_);
     return *this;
   }
   ~Task() {
-    if (frame_) frame_.promise().release();
+    if (state_ != nullptr) state_->release();
   }
 
-  [[nodiscard]] bool valid() const noexcept { return static_cast<bool>(frame_); }
+  [[nodiscard]] bool valid() const noexcept { return state_ != nullptr; }
   /// True once the task finished: returned, threw, or was cancelled.
   [[nodiscard]] bool done() const { return checked().done(); }
   /// True if the task finished because CancelledError escaped it.
@@ -80,7 +80,7 @@ class Task {
   /// it was cancelled, or the exception that escaped it.
   decltype(auto) result() const {
     require_done("result");
-    return frame_.promise().stored_result();
+    return promise().stored_result();
   }
   /// The exception that escaped the task, or null. Throws InvalidStateError if it has not
   /// finished and CancelledError if it was cancelled.
@@ -98,25 +98,25 @@ class Task {
   /// As above, but yields the result by value: copied if T is copyable, else moved out.
   auto operator co_await() const&& { return Awaiter<true>(checked()); }
 
-  friend bool operator==(const Task& a, const Task& b) noexcept { return a.frame_ == b.frame_; }
+  friend bool operator==(const Task& a, const Task& b) noexcept { return a.state_ == b.state_; }
 
  private:
   friend struct detail::TaskAccess;
-  using Handle = std::coroutine_handle<detail::Promise<T>>;
+  explicit Task(detail::Promise<T>& promise) noexcept : state_(&promise) { state_->add_ref(); }
 
-  explicit Task(Handle frame) noexcept : frame_(frame) { state().add_ref(); }
-
-  detail::TaskState& state() const noexcept { return frame_.promise(); }
+  detail::Promise<T>& promise() const noexcept { return static_cast<detail::Promise<T>&>(*state_); }
   detail::TaskState& checked() const {
-    if (!frame_) throw InvalidStateError("Task: operation on an empty Task handle");
-    return state();
+    if (state_ == nullptr) throw InvalidStateError("Task: operation on an empty Task handle");
+    return *state_;
   }
   detail::TaskState& require_done(const char* what) const;
 
   template <bool ByValue>
   struct Awaiter;
 
-  Handle frame_;
+  // The only member: a wait reads a gather's vector of Tasks as the list of their states
+  // (detail::TaskList) instead of building one.
+  detail::TaskState* state_ = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ std::string task_state_error(const TaskState& task, const char* what);
 struct TaskAccess {
   template <class T>
   static Task<T> adopt(std::coroutine_handle<Promise<T>> frame) noexcept {
-    return Task<T>(frame);
+    return Task<T>(frame.promise());
   }
   template <class T>
   static TaskState& state(const Task<T>& task) {

@@ -4,6 +4,7 @@
 #include <coroutine>
 #include <cstddef>
 #include <memory>
+#include <new>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,6 +12,7 @@
 #include "simtime/clock.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/detail/timer_queue.hpp"
+#include "simtime/task.hpp"
 
 namespace simtime::detail {
 
@@ -28,6 +30,61 @@ enum class OnCancel : unsigned char {
   leave_tasks,   // wait, as_completed: stop waiting at once, the tasks run on
 };
 
+/// The tasks a wait watches, read where they are: an array of TaskState pointers, or the
+/// Task handles a gather holds (a handle is one TaskState pointer), so that a gather of a
+/// million tasks builds no list of its own. Every entry must be non-null.
+class TaskList {
+ public:
+  TaskList(std::span<TaskState* const> states) noexcept
+      : first_(reinterpret_cast<const std::byte*>(states.data())), size_(states.size()) {}
+  template <class T>
+  explicit TaskList(std::span<const Task<T>> tasks) noexcept
+      : first_(reinterpret_cast<const std::byte*>(tasks.data())), size_(tasks.size()) {
+    static_assert(sizeof(Task<T>) == sizeof(TaskState*) && std::is_standard_layout_v<Task<T>>,
+                  "a Task is read as its one TaskState pointer");
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  // A Task's one member is pointer-interconvertible with the Task: read in place.
+  TaskState* operator[](std::size_t index) const noexcept {
+    return *std::launder(reinterpret_cast<TaskState* const*>(first_ + index * sizeof(TaskState*)));
+  }
+  /// The entries from `index` on.
+  [[nodiscard]] TaskList from(std::size_t index) const noexcept {
+    return TaskList(first_ + index * sizeof(TaskState*), size_ - index);
+  }
+
+  class Iterator {
+   public:
+    Iterator(const TaskList& list, std::size_t index) noexcept : list_(&list), index_(index) {}
+    TaskState* operator*() const noexcept { return (*list_)[index_]; }
+    Iterator& operator++() noexcept {
+      ++index_;
+      return *this;
+    }
+    friend bool operator==(const Iterator& a, const Iterator& b) noexcept { return a.index_ == b.index_; }
+
+   private:
+    const TaskList* list_;
+    std::size_t index_;
+  };
+  [[nodiscard]] Iterator begin() const noexcept { return {*this, 0}; }
+  [[nodiscard]] Iterator end() const noexcept { return {*this, size_}; }
+
+ private:
+  TaskList(const std::byte* first, std::size_t size) noexcept : first_(first), size_(size) {}
+  const std::byte* first_;
+  std::size_t size_;
+};
+
+/// `tasks` read in place as a wait's list (no copy of a million pointers). Throws
+/// InvalidStateError, before anything waits, if a handle in it is empty.
+template <class T>
+TaskList task_list_of(const std::vector<Task<T>>& tasks) {
+  for (const auto& task : tasks) TaskAccess::state(task);
+  return TaskList(std::span<const Task<T>>(tasks));
+}
+
 /// Hands over the result of `tasks[index]` as soon as it finishes, if every task before it
 /// has been handed over: a gather takes its results, in order, while each frame is still in
 /// the cache. It may drop the task (its handle): the wait never looks at a task it took.
@@ -42,7 +99,7 @@ struct InOrderTake {
 /// it (the caller holds their handles).
 class WaitTasks final : public Blocker {
  public:
-  WaitTasks(std::span<TaskState* const> tasks, WaitUntil until, OnCancel on_cancel,
+  WaitTasks(TaskList tasks, WaitUntil until, OnCancel on_cancel,
             std::optional<TimePoint> deadline = std::nullopt, InOrderTake in_order = {});
   WaitTasks(const WaitTasks&) = delete;
   WaitTasks& operator=(const WaitTasks&) = delete;
@@ -79,9 +136,9 @@ class WaitTasks final : public Blocker {
   void stop_waiting() noexcept;
   void take_finished_in_order() noexcept;
   // The tasks not handed over yet: the only ones the wait may still look at.
-  [[nodiscard]] std::span<TaskState* const> untaken() const noexcept { return tasks_.subspan(taken_); }
+  [[nodiscard]] TaskList untaken() const noexcept { return tasks_.from(taken_); }
 
-  std::span<TaskState* const> tasks_;
+  TaskList tasks_;
   InOrderTake in_order_;
   std::size_t taken_ = 0;
   Join join_;
