@@ -306,13 +306,12 @@ void Loop::finish(TaskState& task) {
   struct ReleaseTheLoopsReference {
     TaskState& task;
     ~ReleaseTheLoopsReference() {
-      task.joined = nullptr;
-      while (detail::CompletionWaiter* waiter = task.waiters) waiter->unlink();
+      task.drop_waiters();
       task.release();
     }
   } release{task};
-  if (detail::JoinWaiter* join = std::exchange(task.joined, nullptr)) join->on_done(*join, task);
-  while (detail::CompletionWaiter* waiter = task.waiters) {
+  if (detail::JoinWaiter* join = task.take_join()) join->on_done(*join, task);
+  while (detail::CompletionWaiter* waiter = task.first_waiter()) {
     waiter->unlink();
     waiter->on_done(*waiter, task);
   }

@@ -15,16 +15,17 @@ namespace simtime::detail {
 
 #if defined(__cpp_lib_source_location)
 // Every task's frame carries one; W1 and W4 of bench/ read a million of them several times.
-static_assert(sizeof(TaskState) == 88, "TaskState grew: every frame grows with it");
+static_assert(sizeof(TaskState) == 80, "TaskState grew: every frame grows with it");
 #endif
 
 void CompletionWaiter::link(TaskState& task, void (*callback)(CompletionWaiter&, TaskState&)) noexcept {
   target = &task;
   on_done = callback;
   next = nullptr;
-  CompletionWaiter* const first = task.waiters;
+  CompletionWaiter* const first = task.first_waiter();
   if (first == nullptr) {
-    task.waiters = this;
+    join_first = task.take_join();  // a JoinWaiter alone in the slot rides on the first node
+    task.waiters_ = reinterpret_cast<std::uintptr_t>(this);
     prev = this;
   } else {
     CompletionWaiter* const last = first->prev;
@@ -36,10 +37,17 @@ void CompletionWaiter::link(TaskState& task, void (*callback)(CompletionWaiter&,
 
 void CompletionWaiter::unlink() noexcept {
   if (target == nullptr) return;
-  CompletionWaiter* const first = target->waiters;
+  CompletionWaiter* const first = target->first_waiter();
   if (this == first) {
-    target->waiters = next;
-    if (next != nullptr) next->prev = prev;  // the last one
+    if (next != nullptr) {
+      next->prev = prev;  // the last one
+      next->join_first = std::exchange(join_first, nullptr);
+      target->waiters_ = reinterpret_cast<std::uintptr_t>(next);
+    } else if (join_first != nullptr) {
+      target->waiters_ = reinterpret_cast<std::uintptr_t>(std::exchange(join_first, nullptr)) | 1;
+    } else {
+      target->waiters_ = 0;
+    }
   } else {
     prev->next = next;
     (next != nullptr ? next->prev : first->prev) = prev;
@@ -130,9 +138,16 @@ void TaskState::forget_name_and_waiters() noexcept {
   }
   // Awaiters of a frame destroyed before it finished (loop teardown) must not keep pointing
   // into it.
-  while (waiters != nullptr) waiters->unlink();
+  drop_waiters();
 }
 
+}  // namespace simtime::detail
+
+namespace simtime::detail {
+void TaskState::drop_waiters() noexcept {
+  take_join();
+  while (CompletionWaiter* const first = first_waiter()) first->unlink();
+}
 }  // namespace simtime::detail
 
 namespace simtime {

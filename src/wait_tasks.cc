@@ -102,7 +102,7 @@ void WaitTasks::on_task_done(CompletionWaiter& node, TaskState& task) { static_c
 
 void WaitTasks::leave_joined_tasks() noexcept {
   for (TaskState* task : untaken()) {
-    if (task->joined == &join_) task->joined = nullptr;
+    task->leave_join(join_);
   }
 }
 

@@ -492,5 +492,24 @@ TEST(Gather, ARangeOfAFinishedChildAndOneAwaitedElsewhereGivesBoth) {
   EXPECT_THAT(run(body(), clock), ElementsAre(1, 2, 1));
 }
 
+// A gather joins a task first; a wait then links a node on it and gives up (its timeout
+// passes): the gather is still the one told when the task ends.
+Coro<std::string> gather_then_wait_briefly() {
+  Task<int> task = create_task(value_after(2s, 3));
+  auto gathering = create_task(gather(std::vector<Task<int>>{task}));
+  co_await sleep(0s);  // the gather joins the task
+  std::vector<Task<int>> watched{task};
+  WaitResult<int> waited = co_await wait(std::move(watched), ALL_COMPLETED, 1s);
+  std::string log = format_time(now()) + ": " + std::to_string(waited.pending.size()) + " pending";
+  const std::vector<int> gathered = co_await gathering;
+  log += "; gathered " + std::to_string(gathered.at(0)) + " at " + format_time(now());
+  co_return log;
+}
+
+TEST(Gather, AGatherStillHearsOfATaskThatALaterWaitGaveUpOn) {
+  VirtualClock clock;
+  EXPECT_EQ(run(gather_then_wait_briefly(), clock), "1s: 1 pending; gathered 3 at 2s");
+}
+
 }  // namespace
 }  // namespace simtime

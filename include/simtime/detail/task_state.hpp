@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "simtime/clock.hpp"
 #include "simtime/live_objects.hpp"
@@ -50,11 +51,15 @@ class Blocker {
 
 /// An intrusive node in a task's list of completion callbacks; it lives in the awaiter that
 /// waits, so registering costs no allocation. Callbacks run in registration order.
+struct JoinWaiter;
 struct CompletionWaiter {
   CompletionWaiter* prev = nullptr;
   CompletionWaiter* next = nullptr;
   TaskState* target = nullptr;  // the task whose list holds this node; null when unlinked
   void (*on_done)(CompletionWaiter& self, TaskState& finished) = nullptr;
+  // On the list's first node only: a JoinWaiter that joined the task before any node came.
+  // It runs before the nodes, as it came first.
+  JoinWaiter* join_first = nullptr;
 
   CompletionWaiter() = default;
   CompletionWaiter(const CompletionWaiter&) = delete;
@@ -67,9 +72,9 @@ struct CompletionWaiter {
 };
 
 /// A waiter on many tasks at once (gather, wait). It needs no node in a task's list of
-/// completion callbacks when it is the task's first waiter: it then sits in the task's
-/// `joined` slot, which finish() calls before the list, so registration order holds. A gather
-/// of a million fresh tasks thus links no node at all.
+/// completion callbacks when it is the task's first waiter: it then takes the task's waiter
+/// slot itself (see TaskState::try_join), and finish() calls it before any node that came
+/// later, so registration order holds. A gather of a million fresh tasks links no node.
 struct JoinWaiter {
   void (*on_done)(JoinWaiter& self, TaskState& finished) = nullptr;
 };
@@ -110,12 +115,17 @@ struct TaskState {
  public:
   std::exception_ptr exception;          // every frame
   std::coroutine_handle<> resume_point;  // task: the innermost frame, where it is suspended
-  // Completion callbacks in registration order; the first one's `prev` is the last one, so
-  // that appending needs no tail pointer here (eight bytes less in every frame).
-  CompletionWaiter* waiters = nullptr;
-  // A JoinWaiter that came when `waiters` was empty; it runs before them. Whoever joins keeps
-  // the task alive (holds a handle) for as long as it is joined.
-  JoinWaiter* joined = nullptr;
+
+ private:
+  friend struct CompletionWaiter;
+  // Who waits for the task to finish, in one word: nothing; a JoinWaiter (low bit set), the
+  // usual case of a gathered task; or the first of the CompletionWaiters in registration
+  // order, whose `prev` is the last one (no tail pointer here), carrying in `join_first` a
+  // JoinWaiter that came before it. Whoever joins keeps the task alive (holds a handle) for
+  // as long as it is joined.
+  std::uintptr_t waiters_ = 0;
+
+ public:
 
   // -- the rest of a task's state --
   Loop* loop = nullptr;           // null once the loop that ran it has closed
@@ -130,7 +140,7 @@ struct TaskState {
   // out of line.
   ~TaskState() {
     if (phase != TaskPhase::nested) --live_counts.tasks;
-    if (named || waiters != nullptr) forget_name_and_waiters();
+    if (named || waiters_ != 0) forget_name_and_waiters();
   }
 
   [[nodiscard]] bool done() const noexcept { return phase == TaskPhase::done; }
@@ -151,13 +161,33 @@ struct TaskState {
     queued = false;
     blocked_on_ = nullptr;
   }
-  /// Registers `join` in the `joined` slot if the task is unfinished and nobody waits on it
+  /// Registers `join` as the task's waiter if the task is unfinished and nobody waits on it
   /// yet; false otherwise (the caller links a CompletionWaiter instead).
   bool try_join(JoinWaiter& join) noexcept {
-    if (done() || joined != nullptr || waiters != nullptr) return false;
-    joined = &join;
+    if (done() || waiters_ != 0) return false;
+    waiters_ = reinterpret_cast<std::uintptr_t>(&join) | 1;
     return true;
   }
+  /// The first CompletionWaiter, or null.
+  [[nodiscard]] CompletionWaiter* first_waiter() const noexcept {
+    return (waiters_ & 1) != 0 ? nullptr : reinterpret_cast<CompletionWaiter*>(waiters_);
+  }
+  /// Takes the JoinWaiter out, if one joined the task (finishing calls it first).
+  JoinWaiter* take_join() noexcept {
+    if ((waiters_ & 1) != 0) return reinterpret_cast<JoinWaiter*>(std::exchange(waiters_, 0) & ~std::uintptr_t{1});
+    if (waiters_ == 0) return nullptr;
+    return std::exchange(first_waiter()->join_first, nullptr);
+  }
+  /// Forgets `join` if it joined the task.
+  void leave_join(const JoinWaiter& join) noexcept {
+    if (waiters_ == (reinterpret_cast<std::uintptr_t>(&join) | 1)) {
+      waiters_ = 0;
+    } else if (CompletionWaiter* const first = first_waiter(); first != nullptr && first->join_first == &join) {
+      first->join_first = nullptr;
+    }
+  }
+  /// Forgets every waiter without calling any (a frame being destroyed, a callback that threw).
+  void drop_waiters() noexcept;
   /// The name given to create_task, or "Task-N".
   [[nodiscard]] std::string name() const;
   /// Gives the task a name of its own. Throws std::bad_alloc, leaving it unnamed.
