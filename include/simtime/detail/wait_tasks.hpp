@@ -116,7 +116,7 @@ class WaitTasks final : public Blocker {
   void describe(std::string& out) const override;
 
  private:
-  // How it hears of a task's end: the task's `joined` slot, or where another waiter came
+  // How it hears of a task's end: joining the task (TaskState::try_join), or where another waiter came
   // first (or a task is listed twice) a node in the task's list, one per unfinished task.
   struct Join : JoinWaiter {
     WaitTasks* owner = nullptr;
