@@ -28,15 +28,16 @@ class SleepFor;
 class SleepUntil;
 }  // namespace detail
 
-/// Suspends the current task for `delay`.
+/// Suspends the current task for `delay`. (Taken by reference: a copy made for the call would
+/// be kept in every sleeping coroutine's frame, g++ keeping a co_await's temporaries there.)
 /// Throws: std::invalid_argument if now + delay overflows the clock; std::runtime_error
 /// outside a running loop. Cancellation: the timer is removed and CancelledError is thrown.
 template <class Rep, class Period>
-[[nodiscard]] detail::SleepFor sleep(std::chrono::duration<Rep, Period> delay);
+[[nodiscard]] detail::SleepFor sleep(const std::chrono::duration<Rep, Period>& delay);
 
 /// Suspends the current task until the loop's clock reads `deadline` (yields if it already
 /// has). Throws std::runtime_error outside a running loop; cancels as `sleep` does.
-[[nodiscard]] detail::SleepUntil sleep_until(TimePoint deadline);
+[[nodiscard]] detail::SleepUntil sleep_until(const TimePoint& deadline);
 
 // ---------------------------------------------------------------------------------------
 // Implementation details
@@ -84,10 +85,10 @@ class SleepUntil final : public SleepAwaiter {
 }  // namespace detail
 
 template <class Rep, class Period>
-detail::SleepFor sleep(std::chrono::duration<Rep, Period> delay) {
+detail::SleepFor sleep(const std::chrono::duration<Rep, Period>& delay) {
   return detail::SleepFor(detail::checked_nanoseconds(delay, "sleep"));
 }
 
-inline detail::SleepUntil sleep_until(TimePoint deadline) { return detail::SleepUntil(deadline); }
+inline detail::SleepUntil sleep_until(const TimePoint& deadline) { return detail::SleepUntil(deadline); }
 
 }  // namespace simtime
