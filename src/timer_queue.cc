@@ -17,14 +17,11 @@ bool TimerQueue::later(const Entry& a, const Entry& b) noexcept {
 void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
   // First: renumbering drops dead entries, which frees their slots.
   if (next_sequence_ >= sequence_limit_) renumber();
-  std::uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-  } else {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-    free_slots_.reserve(slots_.capacity());  // so that releasing a slot never allocates
+  if (free_slot_ == no_free_slot) {
+    slots_.push_back(Slot::free_link(no_free_slot));  // may throw: nothing changed yet
+    free_slot_ = static_cast<std::uint32_t>(slots_.size() - 1);
   }
+  const std::uint32_t slot = free_slot_;
   const Entry entry{slot, next_sequence_, key_of(deadline)};
   if (entry.key < last_) {
     overdue_.push_back(entry);  // may throw: nothing changed yet
@@ -33,7 +30,7 @@ void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
     append(bucket_of(entry.key), entry);  // may throw: nothing changed yet
   }
   ++next_sequence_;
-  if (!free_slots_.empty() && free_slots_.back() == slot) free_slots_.pop_back();
+  free_slot_ = slots_[slot].next_free();
   slots_[slot] = Slot(node, calls_back);
   node.sequence = entry.sequence;
   node.slot = slot;
@@ -55,8 +52,8 @@ void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
 }
 
 void TimerQueue::release_slot(std::uint32_t slot) noexcept {
-  slots_[slot] = Slot{};
-  free_slots_.push_back(slot);  // capacity reserved: at most one per slot
+  slots_[slot] = Slot::free_link(free_slot_);
+  free_slot_ = slot;
 }
 
 TimerQueue::Fired TimerQueue::take(const Entry& entry) noexcept {
@@ -191,12 +188,12 @@ std::optional<TimePoint> TimerQueue::peek_next_deadline() const noexcept {
 
 void TimerQueue::clear() noexcept {
   for (const Slot& slot : slots_) {
-    if (!slot.empty()) slot.node()->sequence = 0;
+    if (slot.holds_node()) slot.node()->sequence = 0;
   }
   for (Bucket& bucket : buckets_) bucket.clear();
   overdue_.clear();
   slots_.clear();
-  free_slots_.clear();
+  free_slot_ = no_free_slot;
   front_ = 0;
   occupied_ = 0;
   stored_ = 0;

@@ -98,21 +98,32 @@ class TimerQueue {
     std::uint64_t key;  // the deadline's nanoseconds + 2^63: unsigned order
   };
   static_assert(sizeof(Entry) == 16);
-  // The node's address, its lowest bit set for a CallbackTimer; 0 once the timer was
-  // removed. Eight bytes: W1 of bench/ holds a million.
+  // In use: the node's address, its lowest bit set for a CallbackTimer; 0 once the timer
+  // was removed (its entry still refers to it). Free: the next free slot's index, tagged
+  // with bit 1, so that the free slots form a list through the slots themselves. Eight
+  // bytes: W1 of bench/ holds a million.
   class Slot {
    public:
     Slot() = default;
     Slot(TimerNode& node, bool calls_back) noexcept
         : bits_(reinterpret_cast<std::uintptr_t>(&node) | static_cast<std::uintptr_t>(calls_back)) {}
+    static Slot free_link(std::uint32_t next_free) noexcept {
+      Slot slot;
+      slot.bits_ = (std::uintptr_t{next_free} << 2) | free_tag;
+      return slot;
+    }
     [[nodiscard]] bool empty() const noexcept { return bits_ == 0; }
+    [[nodiscard]] bool holds_node() const noexcept { return bits_ != 0 && (bits_ & free_tag) == 0; }
     [[nodiscard]] TimerNode* node() const noexcept { return reinterpret_cast<TimerNode*>(bits_ & ~std::uintptr_t{1}); }
     [[nodiscard]] bool calls_back() const noexcept { return (bits_ & 1) != 0; }
+    [[nodiscard]] std::uint32_t next_free() const noexcept { return static_cast<std::uint32_t>(bits_ >> 2); }
 
    private:
+    static constexpr std::uintptr_t free_tag = 2;
     std::uintptr_t bits_ = 0;
   };
-  static_assert(alignof(TimerNode) > 1, "Slot keeps a bit in a node's address");
+  static_assert(alignof(TimerNode) >= 4, "Slot keeps two bits in a node's address");
+  static constexpr std::uint32_t no_free_slot = UINT32_MAX;
   using Bucket = std::vector<Entry>;
   static constexpr std::size_t bucket_count = 65;
 
@@ -152,7 +163,7 @@ class TimerQueue {
   std::size_t stored_ = 0;        // entries in the buckets past front_, dead ones included
   std::vector<Entry> overdue_;    // a binary heap, earliest on top
   std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_slots_;
+  std::uint32_t free_slot_ = no_free_slot;  // the first free slot
   std::uint32_t next_sequence_ = 1;
   std::uint32_t sequence_limit_ = UINT32_MAX;
   std::size_t live_ = 0;
