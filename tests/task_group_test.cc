@@ -28,16 +28,6 @@ Coro<int> fail_after(Duration delay, std::string message) {
   throw std::runtime_error(message);
 }
 
-Coro<> note_after(Duration delay, test::Timeline& timeline, std::string what) {
-  try {
-    co_await sleep(delay);
-  } catch (const CancelledError&) {
-    timeline.note(what + " cancelled");
-    throw;
-  }
-  timeline.note(what + " finished");
-}
-
 std::vector<std::string> messages(const ExceptionGroup& group) {
   std::vector<std::string> out;
   for (const auto& error : group.exceptions()) {
@@ -101,7 +91,7 @@ TEST(TaskGroup, AFailureCancelsTheSiblingsAndTheBodyThenRethrows) {
     try {
       co_await task_group([&](TaskGroup& group) -> Coro<> {
         group.create_task(fail_after(100ms, "division by zero"));
-        group.create_task(note_after(1s, timeline, "sibling"));
+        group.create_task(test::note_how_sleep_ends(1s, timeline, "sibling"));
         try {
           co_await sleep(10s);
         } catch (const CancelledError&) {
@@ -175,8 +165,8 @@ TEST(TaskGroup, AnOutsideCancellationCancelsTheTasksAndPropagates) {
   auto body = [&]() -> Coro<std::string> {
     auto runner = create_task([](test::Timeline& out) -> Coro<> {
       co_await task_group([&out](TaskGroup& group) -> Coro<> {
-        group.create_task(note_after(1s, out, "a"));
-        group.create_task(note_after(2s, out, "b"));
+        group.create_task(test::note_how_sleep_ends(1s, out, "a"));
+        group.create_task(test::note_how_sleep_ends(2s, out, "b"));
         co_return;
       });
     }(timeline));
@@ -217,7 +207,7 @@ TEST(TaskGroup, AnExceptionFromTheBodyCancelsTheTasksAndIsRethrown) {
   auto body = [&]() -> Coro<std::string> {
     try {
       co_await task_group([&](TaskGroup& group) -> Coro<> {
-        group.create_task(note_after(5s, timeline, "child"));
+        group.create_task(test::note_how_sleep_ends(5s, timeline, "child"));
         co_await sleep(1s);
         throw std::logic_error("body failed");
       });
@@ -235,7 +225,7 @@ TEST(TaskGroup, CancelStopsEverythingWithoutRaising) {
   test::Timeline timeline;
   auto body = [&]() -> Coro<std::string> {
     co_await task_group([&](TaskGroup& group) -> Coro<> {
-      group.create_task(note_after(5s, timeline, "child"));
+      group.create_task(test::note_how_sleep_ends(5s, timeline, "child"));
       co_await sleep(1s);
       group.cancel();
       co_await sleep(10s);

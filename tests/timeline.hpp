@@ -19,6 +19,18 @@ class Timeline {
   std::vector<std::string> lines_;
 };
 
+/// Sleeps for `delay`, then notes "<what> finished"; notes "<what> cancelled" if the sleep is
+/// cancelled (and lets the cancellation go on).
+inline Coro<> note_how_sleep_ends(Duration delay, Timeline& timeline, std::string what) {
+  try {
+    co_await sleep(delay);
+  } catch (const CancelledError&) {
+    timeline.note(what + " cancelled");
+    throw;
+  }
+  timeline.note(what + " finished");
+}
+
 /// Counts live instances, to show that frames (and what they hold) are destroyed.
 struct LiveCounter {
   static inline int live = 0;

@@ -22,16 +22,6 @@ Coro<int> value_after(Duration delay, int value) {
   co_return value;
 }
 
-Coro<> note_after(Duration delay, test::Timeline& timeline, std::string what) {
-  try {
-    co_await sleep(delay);
-  } catch (const CancelledError&) {
-    timeline.note(what + " cancelled");
-    throw;
-  }
-  timeline.note(what + " finished");
-}
-
 // An awaitable's outcome as text, for assertions outside the coroutine.
 template <class Awaitable>
 Coro<std::string> outcome(Awaitable awaitable) {
@@ -54,7 +44,7 @@ TEST(WaitFor, ThrowsTimeoutErrorAtTheLimitAndLeavesNoTimerBehind) {
   VirtualClock clock;
   test::Timeline timeline;
   auto body = [&]() -> Coro<std::string> {
-    auto result = co_await outcome(wait_for(note_after(10s, timeline, "sleeper"), 3s));
+    auto result = co_await outcome(wait_for(test::note_how_sleep_ends(10s, timeline, "sleeper"), 3s));
     co_return result + ", timers " + std::to_string(get_running_loop().pending_timer_count());
   };
   EXPECT_EQ(run(body(), clock), "TimeoutError at 3s, timers 0");
@@ -86,7 +76,7 @@ TEST(WaitFor, ALimitOnATaskFinishingAtTheSameInstantCancelsTheTask) {
 
 // test_waitfor.py: test_wait_for (a Task is cancelled on timeout and waited for)
 Coro<std::string> cancels_the_task_on_timeout(test::Timeline& timeline) {
-  auto task = create_task(note_after(10s, timeline, "task"));
+  auto task = create_task(test::note_how_sleep_ends(10s, timeline, "task"));
   auto result = co_await outcome(wait_for(task, 100ms));
   co_return result + (task.cancelled() ? ", task cancelled" : ", task running");
 }
@@ -162,8 +152,8 @@ TEST(WaitFor, AZeroOrNegativeLimitNeverStartsACoroutine) {
   VirtualClock clock;
   test::Timeline timeline;
   auto body = [&]() -> Coro<std::string> {
-    auto zero = co_await outcome(wait_for(note_after(0s, timeline, "zero"), 0s));
-    auto negative = co_await outcome(wait_for(note_after(0s, timeline, "negative"), -1s));
+    auto zero = co_await outcome(wait_for(test::note_how_sleep_ends(0s, timeline, "zero"), 0s));
+    auto negative = co_await outcome(wait_for(test::note_how_sleep_ends(0s, timeline, "negative"), -1s));
     co_return zero + ", " + negative;
   };
   EXPECT_EQ(run(body(), clock), "TimeoutError at 0s, TimeoutError at 0s");
@@ -217,7 +207,7 @@ TEST(WaitFor, CancellingTheAwaiterCancelsTheWorkAndPropagates) {
   VirtualClock clock;
   test::Timeline timeline;
   auto body = [&]() -> Coro<std::string> {
-    auto waiting = create_task(outcome(wait_for(note_after(10s, timeline, "work"), 5s)));
+    auto waiting = create_task(outcome(wait_for(test::note_how_sleep_ends(10s, timeline, "work"), 5s)));
     co_await sleep(1s);
     waiting.cancel();
     co_return co_await waiting;
