@@ -109,6 +109,16 @@ Coro<> note_after(Duration delay, test::Timeline& timeline, std::string what) {
   timeline.note(what);
 }
 
+// Runs `main` on a loop of its own; yields how many exceptions nobody retrieved.
+int unretrieved_after_running(Coro<> main) {
+  VirtualClock clock;
+  Loop loop(clock);
+  int reports = 0;
+  loop.set_exception_handler([&](const UnretrievedException&) { ++reports; });
+  loop.run(std::move(main));
+  return reports;
+}
+
 Coro<> first_exception(test::Timeline& timeline) {
   try {
     co_await gather(note_after(5s, timeline, "slow child finished"), fail_after(1s, "first"),
@@ -120,12 +130,8 @@ Coro<> first_exception(test::Timeline& timeline) {
 }
 
 TEST(Gather, TheFirstExceptionPropagatesAtOnceAndTheOthersKeepRunning) {
-  VirtualClock clock;
-  Loop loop(clock);
-  int reports = 0;
-  loop.set_exception_handler([&](const UnretrievedException&) { ++reports; });
   test::Timeline timeline;
-  loop.run(first_exception(timeline));
+  const int reports = unretrieved_after_running(first_exception(timeline));
   EXPECT_THAT(timeline.lines(), ElementsAre("1s gather threw first", "5s slow child finished"));
   EXPECT_EQ(reports, 0) << "the second failure belongs to the gather, as in asyncio";
 }
@@ -391,12 +397,8 @@ Coro<> fail_after_some_were_taken(test::Timeline& timeline) {
 }
 
 TEST(Gather, ARangeFailingAfterSomeChildrenWereTakenThrowsTheFirstFailure) {
-  VirtualClock clock;
-  Loop loop(clock);
-  int reports = 0;
-  loop.set_exception_handler([&](const UnretrievedException&) { ++reports; });
   test::Timeline timeline;
-  loop.run(fail_after_some_were_taken(timeline));
+  const int reports = unretrieved_after_running(fail_after_some_were_taken(timeline));
   EXPECT_THAT(timeline.lines(), ElementsAre("3s gather threw third"));
   EXPECT_EQ(reports, 0);
 }
