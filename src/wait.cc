@@ -26,20 +26,20 @@ std::optional<TimePoint> deadline_in(std::optional<Duration> timeout, const char
   return checked_deadline(running_loop(caller).now(), *timeout, caller);
 }
 
-CompletionQueue::CompletionQueue(std::vector<TaskState*> tasks, std::optional<TimePoint> deadline)
-    : tasks_(std::move(tasks)),
-      nodes_(std::make_unique<Node[]>(tasks_.size())),
-      remaining_(tasks_.size()),
+CompletionQueue::CompletionQueue(TaskList tasks, std::optional<TimePoint> deadline)
+    : task_count_(tasks.size()),
+      nodes_(std::make_unique<Node[]>(task_count_)),
+      remaining_(task_count_),
       deadline_(deadline) {
   timer_.owner = this;
   timer_.on_fire = &CompletionQueue::on_deadline;
-  for (std::size_t i = 0; i < tasks_.size(); ++i) {
-    if (tasks_[i]->done()) {
+  for (std::size_t i = 0; i < task_count_; ++i) {
+    if (tasks[i]->done()) {
       finished_.push_back(i);
     } else {
       nodes_[i].owner = this;
       nodes_[i].index = i;
-      nodes_[i].link(*tasks_[i], &CompletionQueue::on_task_done);
+      nodes_[i].link(*tasks[i], &CompletionQueue::on_task_done);
     }
   }
 }
@@ -101,7 +101,7 @@ bool CompletionQueue::cancel_wait(TaskState& waiter) {
 }
 
 void CompletionQueue::describe(std::string& out) const {
-  fmt::format_to(std::back_inserter(out), "as_completed of {} tasks, {} not handed out", tasks_.size(), remaining_);
+  fmt::format_to(std::back_inserter(out), "as_completed of {} tasks, {} not handed out", task_count_, remaining_);
 }
 
 }  // namespace simtime::detail

@@ -96,7 +96,8 @@ std::optional<TimePoint> deadline_in(std::optional<Duration> timeout, const char
 /// Records the order in which a set of tasks finishes; `next()` pops it.
 class CompletionQueue final : public Blocker {
  public:
-  CompletionQueue(std::vector<TaskState*> tasks, std::optional<TimePoint> deadline);
+  /// Links a node on each unfinished task of `tasks`, which it reads only here.
+  CompletionQueue(TaskList tasks, std::optional<TimePoint> deadline);
   CompletionQueue(const CompletionQueue&) = delete;
   CompletionQueue& operator=(const CompletionQueue&) = delete;
   ~CompletionQueue();
@@ -123,7 +124,7 @@ class CompletionQueue final : public Blocker {
   static void on_deadline(CallbackTimer& timer);
   void wake() noexcept;
 
-  std::vector<TaskState*> tasks_;
+  std::size_t task_count_;
   std::unique_ptr<Node[]> nodes_;
   std::deque<std::size_t> finished_;
   std::size_t remaining_;
@@ -132,14 +133,6 @@ class CompletionQueue final : public Blocker {
   TaskState* waiter_ = nullptr;
   bool suspended_ = false;
 };
-
-template <class T>
-std::vector<TaskState*> states_of_tasks(std::vector<Task<T>>& tasks) {
-  std::vector<TaskState*> states;
-  states.reserve(tasks.size());
-  for (auto& task : tasks) states.push_back(&TaskAccess::state(task));
-  return states;
-}
 
 }  // namespace detail
 
@@ -157,7 +150,7 @@ Coro<WaitResult<T>> wait(Range tasks, ReturnWhen return_when, std::optional<Dura
 template <class T>
 AsCompleted<T>::AsCompleted(std::vector<Task<T>> tasks, std::optional<TimePoint> deadline)
     : tasks_(std::move(tasks)),
-      queue_(std::make_unique<detail::CompletionQueue>(detail::states_of_tasks(tasks_), deadline)) {}
+      queue_(std::make_unique<detail::CompletionQueue>(detail::task_list_of(tasks_), deadline)) {}
 
 template <class T>
 std::size_t AsCompleted<T>::remaining() const noexcept {
