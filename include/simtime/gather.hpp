@@ -131,6 +131,17 @@ settled_t<A> take_outcome(Task<T>& task) {
   return take_result<A>(task);
 }
 
+// What a gather yields for one child: its result, or with return_exceptions (Settle) its
+// outcome.
+template <class A, bool Settle, class T>
+auto take_element(Task<T>& task) {
+  if constexpr (Settle) {
+    return take_outcome<A>(task);
+  } else {
+    return take_result<A>(task);
+  }
+}
+
 /// Waits for `tasks` as a gather does; rethrows the first failure unless `settle`. Yields how
 /// many tasks, from the first, went to `in_order` as they finished.
 Coro<std::size_t> wait_for_gather(TaskList tasks, bool settle, InOrderTake in_order = {});
@@ -165,11 +176,7 @@ class InOrderResults {
 
   static void take(void* self, std::size_t index) noexcept { static_cast<InOrderResults*>(self)->take_one(index); }
   void take_one(std::size_t index) {
-    if constexpr (Settle) {
-      results_.push_back(take_outcome<A>(tasks_[index]));
-    } else {
-      results_.push_back(take_result<A>(tasks_[index]));
-    }
+    results_.push_back(take_element<A, Settle>(tasks_[index]));
     // A task nobody else holds is freed while its frame is still in the cache.
     tasks_[index] = {};
   }
@@ -198,60 +205,56 @@ auto tasks_of(Range& awaitables) {
   }
 }
 
+// The forms of gather; Settle is return_exceptions.
+template <bool Settle, class... Awaitables,
+          class Result = std::conditional_t<Settle, std::tuple<settled_t<Awaitables>...>,
+                                            std::tuple<gather_value_t<Awaitables>...>>>
+Coro<Result> gather_tuple(Awaitables... awaitables) {
+  std::tuple<Task<typename Gatherable<Awaitables>::value_type>...> tasks{as_task(std::move(awaitables))...};
+  const auto states = states_of(tasks);
+  co_await wait_for_gather(std::span<TaskState* const>(states), Settle);
+  co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return Result{take_element<Awaitables, Settle>(std::get<I>(tasks))...};
+  }(std::index_sequence_for<Awaitables...>{});
+}
+
+template <bool Settle, class Range, class Awaitable = std::ranges::range_value_t<Range>,
+          class Element = std::conditional_t<Settle, settled_t<Awaitable>, gather_value_t<Awaitable>>>
+Coro<std::vector<Element>> gather_range(Range awaitables) {
+  auto tasks = tasks_of(awaitables);
+  const TaskList states = task_list_of(tasks);
+  std::vector<Element> results;
+  results.reserve(tasks.size());
+  InOrderResults<Awaitable, typename Gatherable<Awaitable>::value_type, std::vector<Element>, Settle> in_order(
+      tasks, results);
+  in_order.take_rest(co_await wait_for_gather(states, Settle, in_order.hook()));
+  co_return results;
+}
+
 }  // namespace detail
 
 template <class... Awaitables>
   requires(detail::gatherable<Awaitables> && ...)
 Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(Awaitables... awaitables) {
-  std::tuple<Task<typename detail::Gatherable<Awaitables>::value_type>...> tasks{
-      detail::as_task(std::move(awaitables))...};
-  const auto states = detail::states_of(tasks);
-  co_await detail::wait_for_gather(std::span<detail::TaskState* const>(states), false);
-  co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return std::tuple<detail::gather_value_t<Awaitables>...>{detail::take_result<Awaitables>(std::get<I>(tasks))...};
-  }(std::index_sequence_for<Awaitables...>{});
+  return detail::gather_tuple<false>(std::move(awaitables)...);
 }
 
 template <std::ranges::input_range Range>
   requires detail::gatherable<std::ranges::range_value_t<Range>>
 Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gather(Range awaitables) {
-  using Awaitable = std::ranges::range_value_t<Range>;
-  using Results = std::vector<detail::gather_value_t<Awaitable>>;
-  auto tasks = detail::tasks_of(awaitables);
-  const detail::TaskList states = detail::task_list_of(tasks);
-  Results results;
-  results.reserve(tasks.size());
-  detail::InOrderResults<Awaitable, typename detail::Gatherable<Awaitable>::value_type, Results, false> in_order(
-      tasks, results);
-  in_order.take_rest(co_await detail::wait_for_gather(states, false, in_order.hook()));
-  co_return results;
+  return detail::gather_range<false>(std::move(awaitables));
 }
 
 template <class... Awaitables>
   requires(detail::gatherable<Awaitables> && ...)
 Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(ReturnExceptions, Awaitables... awaitables) {
-  std::tuple<Task<typename detail::Gatherable<Awaitables>::value_type>...> tasks{
-      detail::as_task(std::move(awaitables))...};
-  const auto states = detail::states_of(tasks);
-  co_await detail::wait_for_gather(std::span<detail::TaskState* const>(states), true);
-  co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return std::tuple<detail::settled_t<Awaitables>...>{detail::take_outcome<Awaitables>(std::get<I>(tasks))...};
-  }(std::index_sequence_for<Awaitables...>{});
+  return detail::gather_tuple<true>(std::move(awaitables)...);
 }
 
 template <std::ranges::input_range Range>
   requires detail::gatherable<std::ranges::range_value_t<Range>>
 Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(ReturnExceptions, Range awaitables) {
-  using Awaitable = std::ranges::range_value_t<Range>;
-  using Outcomes = std::vector<detail::settled_t<Awaitable>>;
-  auto tasks = detail::tasks_of(awaitables);
-  const detail::TaskList states = detail::task_list_of(tasks);
-  Outcomes outcomes;
-  outcomes.reserve(tasks.size());
-  detail::InOrderResults<Awaitable, typename detail::Gatherable<Awaitable>::value_type, Outcomes, true> in_order(
-      tasks, outcomes);
-  in_order.take_rest(co_await detail::wait_for_gather(states, true, in_order.hook()));
-  co_return outcomes;
+  return detail::gather_range<true>(std::move(awaitables));
 }
 
 }  // namespace simtime
