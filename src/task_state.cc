@@ -144,7 +144,7 @@ void TaskState::forget_name_and_waiters() noexcept {
 }  // namespace simtime::detail
 
 namespace simtime::detail {
-void TaskState::drop_waiters() noexcept {
+void TaskState::drop_remaining_waiters() noexcept {
   take_join();
   while (CompletionWaiter* const first = first_waiter()) first->unlink();
 }

@@ -187,7 +187,10 @@ struct TaskState {
     }
   }
   /// Forgets every waiter without calling any (a frame being destroyed, a callback that threw).
-  void drop_waiters() noexcept;
+  /// Inline for the usual case, a task that has none left: every finish() asks.
+  void drop_waiters() noexcept {
+    if (waiters_ != 0) drop_remaining_waiters();
+  }
   /// The name given to create_task, or "Task-N".
   [[nodiscard]] std::string name() const;
   /// Gives the task a name of its own. Throws std::bad_alloc, leaving it unnamed.
@@ -215,6 +218,7 @@ struct TaskState {
   [[noreturn]] void throw_cancelled();
   [[noreturn]] void rethrow_stored();
   void forget_name_and_waiters() noexcept;
+  void drop_remaining_waiters() noexcept;
 
  public:
   /// Drops one reference; destroys the frame when none is left.
