@@ -79,7 +79,7 @@ bool TimerQueue::front_is_live() noexcept {
   Bucket& zero = buckets_[0];
   while (front_ < zero.size()) {
     if (live(zero[front_])) return true;
-    drop(zero[front_]);
+    release_slot(zero[front_].slot);
     ++front_;
     --stored_;
   }
@@ -90,7 +90,7 @@ bool TimerQueue::front_is_live() noexcept {
 
 void TimerQueue::drop_dead_overdue_top() noexcept {
   while (!overdue_.empty() && !live(overdue_.front())) {
-    drop(overdue_.front());
+    release_slot(overdue_.front().slot);
     std::pop_heap(overdue_.begin(), overdue_.end(), later);
     overdue_.pop_back();
   }
@@ -207,7 +207,7 @@ void TimerQueue::drop_dead_entries() noexcept {
   // Called once per entry: a dead one's slot is freed as it goes.
   const auto dead = [this](const Entry& entry) {
     if (live(entry)) return false;
-    drop(entry);
+    release_slot(entry.slot);
     return true;
   };
   Bucket& zero = buckets_[0];

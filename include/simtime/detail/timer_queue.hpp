@@ -150,7 +150,6 @@ class TimerQueue {
   void drop_dead_overdue_top() noexcept;
   void split(std::size_t bucket);
   void release_slot(std::uint32_t slot) noexcept;
-  void drop(const Entry& dead) noexcept { release_slot(dead.slot); }
   void drop_dead_entries() noexcept;
   void renumber() noexcept;
 
