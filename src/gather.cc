@@ -12,7 +12,7 @@ Coro<std::size_t> wait_for_gather(TaskList tasks, bool settle, InOrderTake in_or
   // Like asyncio's gather, later failures of the other children are consumed here rather
   // than reported as never retrieved. The tasks taken had none (and may be gone).
   for (TaskState* task : tasks.from(wait.taken())) task->exception_retrieved = true;
-  std::rethrow_exception(failed->exception);
+  std::rethrow_exception(failed->exception());
 }
 
 }  // namespace simtime::detail

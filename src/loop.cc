@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <cstdio>
 #include <stdexcept>
@@ -22,8 +23,8 @@ struct LoopAccess {
   static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
                             SourceLocation where) {
     if (!name.empty()) task.give_name(name);
-    task.resume_point = frame;
-    task.loop = &loop;
+    task.set_resume_point(frame);
+    task.loop_id = loop.id_;
     task.number = loop.next_task_number_++;
     task.created_at = where;
     task.refs = 1;  // the loop's, until the task finishes
@@ -40,7 +41,7 @@ struct LoopAccess {
     (task.live_prev != nullptr ? task.live_prev->live_next : loop.live_head_) = task.live_next;
     if (task.live_next != nullptr) task.live_next->live_prev = task.live_prev;
     task.live_prev = task.live_next = nullptr;
-    task.loop = nullptr;
+    task.loop_id = 0;
   }
 
   static TimerQueue& timers(Loop& loop) noexcept { return loop.timers_; }
@@ -60,6 +61,45 @@ struct LoopAccess {
   static void report_unretrieved(Loop& loop, TaskState& task) { loop.report_unretrieved(task); }
 };
 
+namespace {
+// The numbers of the loops alive (see loops_by_id). Never destroyed: a loop held by a static
+// may outlive a table destroyed at exit.
+struct LoopNumbers {
+  std::mutex mutex;
+  std::vector<std::uint16_t> returned;
+  std::uint32_t never_used = 1;
+};
+LoopNumbers& loop_numbers() {
+  static auto* const numbers = new LoopNumbers;
+  return *numbers;
+}
+}  // namespace
+
+std::uint16_t take_loop_id(Loop& loop) {
+  LoopNumbers& numbers = loop_numbers();
+  const std::lock_guard<std::mutex> lock(numbers.mutex);
+  std::uint16_t id = 0;
+  if (!numbers.returned.empty()) {
+    id = numbers.returned.back();
+    numbers.returned.pop_back();
+  } else if (numbers.never_used < std::size(loops_by_id)) {
+    numbers.returned.reserve(numbers.never_used);  // so that giving the number back cannot fail
+    id = static_cast<std::uint16_t>(numbers.never_used++);
+  } else {
+    throw std::runtime_error(fmt::format("Loop: {} loops are alive already, the most there can be at once",
+                                         std::size(loops_by_id) - 1));
+  }
+  loops_by_id[id] = &loop;
+  return id;
+}
+
+void give_back_loop_id(std::uint16_t id) noexcept {
+  LoopNumbers& numbers = loop_numbers();
+  const std::lock_guard<std::mutex> lock(numbers.mutex);
+  loops_by_id[id] = nullptr;
+  numbers.returned.push_back(id);
+}
+
 void throw_no_running_task(const char* caller) {
   throw std::runtime_error(fmt::format("{}: no running task (call it from a coroutine run by simtime::run)", caller));
 }
@@ -72,15 +112,16 @@ void throw_no_running_loop(const char* caller) {
 void schedule_outside_run(TaskState& task) noexcept {
   // A task of a closed loop is being destroyed: something its frame held (a lock guard,
   // say) may still try to wake it or a fellow waiter on the way out.
-  if (task.loop != nullptr) LoopAccess::schedule(*task.loop, task);
+  if (Loop* const loop = task.loop()) LoopAccess::schedule(*loop, task);
 }
 
-void arm_timer(TimerNode& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop).push(node, deadline); }
+void arm_timer(TimerNode& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop()).push(node, deadline); }
 
-void arm_timer(CallbackTimer& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop).push(node, deadline); }
+void arm_timer(CallbackTimer& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop()).push(node, deadline); }
 
 void disarm_timer(TimerNode& node) noexcept {
-  if (node.armed() && node.task->loop != nullptr) LoopAccess::timers(*node.task->loop).remove(node);
+  if (!node.armed()) return;
+  if (Loop* const loop = node.task->loop()) LoopAccess::timers(*loop).remove(node);
 }
 
 void run_outside(std::function<void()> job, std::function<void()> report) {
@@ -94,9 +135,9 @@ void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view
 
 void TaskState::release() noexcept {
   if (--refs != 0) return;
-  if (loop != nullptr) {
-    if (done() && exception && !exception_retrieved && !cancelled) LoopAccess::report_unretrieved(*loop, *this);
-    LoopAccess::forget(*loop, *this);
+  if (Loop* const owner = loop()) {
+    if (done() && has_exception && !exception_retrieved && !cancelled) LoopAccess::report_unretrieved(*owner, *this);
+    LoopAccess::forget(*owner, *this);
   }
   frame_of(*this).destroy();
 }
@@ -111,11 +152,13 @@ Loop::Loop(Clock& clock)
     : clock_(&clock),
       virtual_clock_(dynamic_cast<VirtualClock*>(&clock)),
       // Made up front: tasks destroyed in ~Loop get it without allocating.
-      closed_before_finishing_(std::make_exception_ptr(CancelledError("the loop closed before the task finished"))) {}
+      closed_before_finishing_(std::make_exception_ptr(CancelledError("the loop closed before the task finished"))),
+      id_(detail::take_loop_id(*this)) {}
 
 Loop::~Loop() {
   close();
   workers_.reset();  // waits for jobs still running; their reports are dropped with outside_
+  detail::give_back_loop_id(id_);
 }
 
 void Loop::call_soon_threadsafe(std::function<void()> callback) { outside_.post(std::move(callback)); }
@@ -145,7 +188,7 @@ void Loop::default_exception_handler(const UnretrievedException& report) {
 void Loop::report_unretrieved(TaskState& task) noexcept {
   task.exception_retrieved = true;
   try {
-    const UnretrievedException report{task.name(), task.created_at, task.exception};
+    const UnretrievedException report{task.name(), task.created_at, task.exception()};
     try {
       if (exception_handler_) {
         exception_handler_(report);
@@ -166,6 +209,7 @@ TaskState& Loop::begin_run(TaskState& main, std::coroutine_handle<> frame, Sourc
     throw std::runtime_error("run: a loop is already running on this thread (simtime::run cannot be nested)");
   }
   this_thread.loop = this;
+  this_thread.loop_id = id_;
   this_thread.runnable = &runnable_;
   detail::LoopAccess::register_task(*this, main, frame, {}, where);
   return main;
@@ -219,7 +263,7 @@ namespace {
 // Out of line and cold: the exception it builds would otherwise give every step a stack
 // canary and a frame to match.
 [[gnu::noinline, gnu::cold]] void end_cancelled(TaskState& task) noexcept {
-  task.exception = std::make_exception_ptr(CancelledError());
+  task.set_exception(std::make_exception_ptr(CancelledError()));
   task.cancelled = true;
 }
 }  // namespace
@@ -234,7 +278,7 @@ namespace {
     task.phase = TaskPhase::running;
   }
   this_thread.task = &task;
-  std::coroutine_handle<> next = task.resume_point;
+  std::coroutine_handle<> next = task.resume_point();
   do {
     next.resume();
     next = std::exchange(this_thread.next, nullptr);
@@ -244,7 +288,7 @@ namespace {
   const std::uint64_t id = task.number;
   const bool finished = detail::frame_of(task).done();
   if (finished) {
-    if (task.must_cancel && !task.exception) {
+    if (task.must_cancel && !task.has_exception) {
       // Cancelled right before its coroutine returned (asyncio's Task.__step): a request
       // made while it ran must not be lost because it never suspended again.
       task.must_cancel = false;
@@ -342,7 +386,7 @@ void Loop::destroy_unfinished() noexcept {
       // A handle that outlives this sees a task that was cancelled and can never run again.
       task->phase = TaskPhase::done;
       task->cancelled = true;
-      task->exception = closed_before_finishing_;
+      task->set_exception(closed_before_finishing_);
       task->exception_retrieved = true;
       task->leave_queue();
       task->live_next = doomed;
@@ -365,7 +409,7 @@ void Loop::close() noexcept {
   TaskState* oldest = live_head_;
   while (oldest != nullptr && oldest->live_next != nullptr) oldest = oldest->live_next;
   for (TaskState* task = oldest; task != nullptr; task = task->live_prev) {
-    if (task->exception && !task->exception_retrieved && !task->cancelled) report_unretrieved(*task);
+    if (task->has_exception && !task->exception_retrieved && !task->cancelled) report_unretrieved(*task);
   }
   while (live_head_ != nullptr) detail::LoopAccess::forget(*this, *live_head_);
 }

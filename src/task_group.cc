@@ -87,14 +87,14 @@ void TaskGroup::on_child_done(detail::TaskState& child) {
   if (--unfinished_ == 0 && waiting_ != nullptr) {
     detail::schedule(*std::exchange(waiting_, nullptr));
   }
-  if (child.cancelled || !child.exception) return;
+  if (child.cancelled || !child.has_exception) return;
   child.exception_retrieved = true;  // the group reports it
-  errors_.push_back(child.exception);
+  errors_.push_back(child.exception());
   // The group reacts on the next turn, as asyncio's done callbacks run via call_soon: tasks
   // failing at the same instant all count as failures instead of the later ones being
   // cancelled first.
   if (!aborting_ && !parent_cancel_requested_ && !abort_timer_.armed()) {
-    detail::arm_timer(abort_timer_, parent_->loop->now());
+    detail::arm_timer(abort_timer_, parent_->loop()->now());
   }
 }
 

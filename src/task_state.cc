@@ -15,7 +15,7 @@ namespace simtime::detail {
 
 #if defined(__cpp_lib_source_location)
 // Every task's frame carries one; W1 and W4 of bench/ read a million of them several times.
-static_assert(sizeof(TaskState) == 80, "TaskState grew: every frame grows with it");
+static_assert(sizeof(TaskState) == 64, "TaskState grew: every frame grows with it");
 #endif
 
 void CompletionWaiter::link(TaskState& task, void (*callback)(CompletionWaiter&, TaskState&)) noexcept {
@@ -88,7 +88,7 @@ void TaskState::give_name(std::string_view name) {
 
 bool TaskState::cancel() {
   if (done()) return false;
-  ++cancel_requests;
+  if (cancel_requests != UINT16_MAX) ++cancel_requests;
   // asyncio's Task.cancel: hand the cancellation to what the task awaits if that can take
   // it (an awaited task, a gather); otherwise the task itself throws at its next resumption.
   if (Blocker* const blocker = blocked_on(); blocker != nullptr && !handing_on_cancel) {
@@ -109,7 +109,7 @@ std::uint32_t TaskState::uncancel() noexcept {
 }
 
 void TaskState::store_exception() noexcept {
-  exception = std::current_exception();
+  set_exception(std::current_exception());
   try {
     throw;
   } catch (const CancelledError&) {
@@ -120,7 +120,7 @@ void TaskState::store_exception() noexcept {
 
 void TaskState::rethrow_stored() {
   exception_retrieved = true;
-  std::rethrow_exception(exception);
+  std::rethrow_exception(exception());
 }
 
 void TaskState::throw_cancelled() {

@@ -41,7 +41,7 @@ void Timeout::reschedule(std::optional<TimePoint> when) {
   detail::disarm_timer(timer_);
   if (!when) return;
   // A deadline already passed fires on the next turn, as asyncio's call_soon(_on_timeout).
-  detail::arm_timer(timer_, std::max(*when, task_->loop->now()));
+  detail::arm_timer(timer_, std::max(*when, task_->loop()->now()));
 }
 
 void Timeout::on_deadline(detail::CallbackTimer& timer) {

@@ -22,10 +22,10 @@ bool WaitTasks::satisfied_by(TaskState& finished) noexcept {
     case WaitUntil::first_completed:
       return true;
     case WaitUntil::first_exception:
-      if (!finished.exception || finished.cancelled) return false;
+      if (!finished.has_exception || finished.cancelled) return false;
       break;
     case WaitUntil::first_failure:
-      if (!finished.exception) return false;
+      if (!finished.has_exception) return false;
       break;
     case WaitUntil::all_completed:
       return false;
@@ -90,7 +90,7 @@ void WaitTasks::task_done(TaskState& task) noexcept {
 void WaitTasks::take_finished_in_order() noexcept {
   do {
     const TaskState& next = *tasks_[taken_];
-    if (!next.done() || next.exception) return;
+    if (!next.done() || next.has_exception) return;
     in_order_.take(in_order_.context, taken_);
     ++taken_;
   } while (taken_ < tasks_.size());

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -180,6 +181,25 @@ TEST(Loop, RunsAgainFromWhereItsClockStands) {
   EXPECT_EQ(loop.run(answer_after(2s)), 42);
   EXPECT_EQ(loop.run(answer_after(3s)), 42);
   EXPECT_EQ(loop.now(), TimePoint{5s});
+}
+
+TEST(Loop, AtMost65535LoopsLiveAtOnceAndAClosedLoopsPlaceIsReused) {
+  VirtualClock clock;
+  std::vector<std::unique_ptr<Loop>> loops;
+  std::string refusal;
+  try {
+    for (int i = 0; i < 70'000; ++i) loops.push_back(std::make_unique<Loop>(clock));
+  } catch (const std::runtime_error& error) {
+    refusal = error.what();
+  }
+  EXPECT_EQ(refusal, "Loop: 65535 loops are alive already, the most there can be at once");
+  ASSERT_GE(loops.size(), 2u);
+  EXPECT_EQ(loops.size(), 65'535u);
+  loops.pop_back();
+  loops.push_back(std::make_unique<Loop>(clock));
+  EXPECT_EQ(loops.back()->run(answer_after(2s)), 42) << "a loop in a reused place runs its tasks";
+  loops.clear();
+  EXPECT_EQ(run(answer_after(1s), clock), 42);
 }
 
 Coro<> yield_twice(test::Timeline& timeline, std::string name) {

@@ -327,6 +327,29 @@ TEST(Task, CancellingItselfTakesEffectAtTheNextSuspension) {
   EXPECT_EQ(clock.now(), TimePoint{0s});
 }
 
+Coro<> sleep_a_second() { co_await sleep(1s); }
+
+Coro<std::vector<std::uint32_t>> cancel_many_times(std::uint32_t times) {
+  auto sleeper = create_task(sleep_a_second());
+  std::vector<std::uint32_t> counts;
+  for (std::uint32_t i = 0; i < times; ++i) sleeper.cancel();
+  counts.push_back(sleeper.cancelling());
+  counts.push_back(sleeper.uncancel());
+  try {
+    co_await sleeper;
+  } catch (const CancelledError&) {
+  }
+  counts.push_back(sleeper.cancelled() ? 1 : 0);
+  co_return counts;
+}
+
+TEST(Task, CancellingCountsRequestsUpTo65535) {
+  VirtualClock clock;
+  EXPECT_THAT(run(cancel_many_times(3), clock), ElementsAre(3u, 2u, 1u));
+  EXPECT_THAT(run(cancel_many_times(70'000), clock), ElementsAre(65'535u, 65'534u, 1u))
+      << "the count stops at 65535 requests instead of wrapping to none";
+}
+
 Coro<> fire_and_forget_failure() {
   create_task(fail_after(1s, "nobody awaited me"), "forgotten");
   co_await sleep(2s);

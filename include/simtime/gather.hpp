@@ -124,9 +124,9 @@ gather_value_t<A> take_result(Task<T>& task) {
 template <class A, class T>
 settled_t<A> take_outcome(Task<T>& task) {
   auto& state = TaskAccess::state(task);
-  if (state.exception) {
+  if (state.has_exception) {
     state.exception_retrieved = true;
-    return state.exception;
+    return state.exception();
   }
   return take_result<A>(task);
 }

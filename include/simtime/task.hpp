@@ -63,7 +63,8 @@ class Task {
   /// CancelledError, and what it awaits is cancelled too (rule 15). Returns false if the
   /// task already finished. A task cancelled before its first step never runs its body.
   bool cancel() { return checked().cancel(); }
-  /// How many cancellation requests are pending (asyncio's Task.cancelling()).
+  /// How many cancellation requests are pending (asyncio's Task.cancelling()); the count
+  /// stops at 65535.
   [[nodiscard]] std::uint32_t cancelling() const { return checked().cancel_requests; }
   /// Withdraws one cancellation request and returns how many remain (asyncio's
   /// Task.uncancel()); when none remain, a cancellation not yet delivered is dropped. For
@@ -86,9 +87,9 @@ class Task {
   /// finished and CancelledError if it was cancelled.
   [[nodiscard]] std::exception_ptr exception() const {
     auto& task = require_done("exception");
-    if (task.cancelled) std::rethrow_exception(task.exception);
+    if (task.cancelled) std::rethrow_exception(task.exception());
     task.exception_retrieved = true;
-    return task.exception;
+    return task.exception();
   }
 
   /// Waits for the task; yields a reference to its stored result (void for Task<void>).

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -84,12 +85,13 @@ enum class TaskPhase : std::uint8_t { nested, pending, running, done };
 struct TaskState {
   // The fields every step, finish and wait touch come first, within 64 bytes of the frame's
   // start (where the resume pointer is): a pass over a million tasks misses the cache once
-  // per task, not twice. The flags are bits and the number 48 bits, so that a frame is as
-  // small as it can be (a million of them are read several times over).
+  // per task, not twice. The flags are bits, the number 48 bits and the loop a 16-bit number,
+  // so that a frame is as small as it can be (a million of them are read several times over).
   std::uint32_t refs = 0;
-  std::uint32_t cancel_requests = 0;  // asyncio's Task.cancelling()
+  std::uint16_t cancel_requests = 0;  // asyncio's Task.cancelling(), saturating at 65535
+  std::uint16_t loop_id = 0;          // its loop's number (see loop()); 0 once that loop has closed
   std::uint64_t number : 48 = 0;      // Task-N (N wraps after 2^48 tasks on one loop)
-  TaskPhase phase = TaskPhase::nested;
+  TaskPhase phase : 2 = TaskPhase::nested;
   bool must_cancel : 1 = false;  // throw CancelledError at the next resumption
   // The wait it was blocked on was given up because of a cancellation: the resumption throws
   // CancelledError even if uncancel() withdrew the request since (the awaited thing was
@@ -101,6 +103,7 @@ struct TaskState {
   bool has_value : 1 = false;          // Promise<T> holds a returned value (T not void or a reference)
   bool queued : 1 = false;             // in the runnable queue: the slot below is next_runnable
   bool named : 1 = false;              // has a name of its own, kept in a table (see name())
+  bool has_exception : 1 = false;      // the body ended by an exception: see exception()
 
  private:
   // One slot for three roles that never meet, so that every frame is sixteen bytes smaller:
@@ -111,12 +114,13 @@ struct TaskState {
     TaskState* next_runnable_;              // task, queued: the loop's intrusive runnable queue
     Blocker* blocked_on_;                   // task, not queued: what it waits on (null: runnable)
   };
+  // Where a task resumes is never needed again once its body has ended, and only then may it
+  // hold an exception (a nested Coro has no resume point): one slot for both.
+  union {
+    std::coroutine_handle<> resume_point_{};  // task: the innermost frame, where it is suspended
+    std::exception_ptr exception_;            // while has_exception
+  };
 
- public:
-  std::exception_ptr exception;          // every frame
-  std::coroutine_handle<> resume_point;  // task: the innermost frame, where it is suspended
-
- private:
   friend struct CompletionWaiter;
   // Who waits for the task to finish, in one word: nothing; a JoinWaiter (low bit set), the
   // usual case of a gathered task; or the first of the CompletionWaiters in registration
@@ -126,14 +130,12 @@ struct TaskState {
   std::uintptr_t waiters_ = 0;
 
  public:
-
   // -- the rest of a task's state --
-  Loop* loop = nullptr;           // null once the loop that ran it has closed
   TaskState* live_prev = nullptr;  // the loop's list of the task frames it knows
   TaskState* live_next = nullptr;
   SourceLocation created_at;
 
-  TaskState() = default;
+  TaskState() noexcept {}  // not defaulted: g++ 12 deletes it for the exception_ptr in a union
   TaskState(const TaskState&) = delete;
   TaskState& operator=(const TaskState&) = delete;
   // Inline for the usual frame, which has no name and nobody waiting on it; the rest is
@@ -141,9 +143,30 @@ struct TaskState {
   ~TaskState() {
     if (phase != TaskPhase::nested) --live_counts.tasks;
     if (named || waiters_ != 0) forget_name_and_waiters();
+    if (has_exception) exception_.~exception_ptr();
   }
 
   [[nodiscard]] bool done() const noexcept { return phase == TaskPhase::done; }
+  /// The loop that runs the task; null once it has closed.
+  [[nodiscard]] Loop* loop() const noexcept;
+  /// Task only, until its body ends: the innermost frame, where it is suspended.
+  [[nodiscard]] std::coroutine_handle<> resume_point() const noexcept { return resume_point_; }
+  void set_resume_point(std::coroutine_handle<> frame) noexcept { resume_point_ = frame; }
+  /// The exception the body ended with, or null.
+  [[nodiscard]] const std::exception_ptr& exception() const noexcept {
+    static const std::exception_ptr none;
+    return has_exception ? exception_ : none;
+  }
+  /// Sets the exception the task ends with. Only once its body has ended, or it never resumes
+  /// again: the resume point is gone.
+  void set_exception(std::exception_ptr error) noexcept {
+    if (has_exception) {
+      exception_ = std::move(error);
+    } else {
+      std::construct_at(&exception_, std::move(error));
+      has_exception = true;
+    }
+  }
   /// Nested Coro only: the awaiting frame.
   [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
     return std::coroutine_handle<>::from_address(continuation_address_);
@@ -205,7 +228,7 @@ struct TaskState {
   void store_exception() noexcept;
   /// Rethrows the stored exception, if any, marking it retrieved.
   void rethrow_if_failed() {
-    if (exception) rethrow_stored();
+    if (has_exception) rethrow_stored();
   }
   /// Throws CancelledError if a cancellation is pending for this task, consuming it.
   void throw_if_cancel_requested() {
@@ -246,6 +269,7 @@ struct RunQueue {
 /// stepping, and the frame to resume next (the trampoline slot, see `resume_next`).
 struct ThreadContext {
   Loop* loop = nullptr;
+  std::uint16_t loop_id = 0;
   RunQueue* runnable = nullptr;
   TaskState* task = nullptr;
   std::coroutine_handle<> next;
@@ -277,19 +301,30 @@ inline Loop& running_loop(const char* caller) {
 /// it. Returns the task.
 inline TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* blocker) noexcept {
   TaskState& task = *this_thread.task;
-  task.resume_point = handle;
+  task.set_resume_point(handle);
   task.block_on(blocker);
   return task;
 }
 
 void schedule_outside_run(TaskState& task) noexcept;
 
+/// Every loop alive, by the number its tasks keep instead of a pointer (loop_id); entry 0 is
+/// always null. Written under a lock as loops come and go, read without one: a loop's entry
+/// is set before any of its tasks exists and cleared after the last has forgotten it.
+inline Loop* loops_by_id[std::size_t{1} << 16] = {};
+
+inline Loop* TaskState::loop() const noexcept { return loops_by_id[loop_id]; }
+
+/// Gives `loop` a number of its own. Throws std::runtime_error when 65535 loops are alive.
+std::uint16_t take_loop_id(Loop& loop);
+void give_back_loop_id(std::uint16_t id) noexcept;
+
 /// Puts `task` at the back of its loop's runnable queue: it runs on the next turn (rule 13).
 /// A task whose loop has closed is left alone: it can never run again, and its frame is
 /// being destroyed with the loop (a LockGuard in a straggler's frame releases the lock as
 /// the loop tears down). Inline for the usual case, a task of the loop running here.
 inline void schedule(TaskState& task) noexcept {
-  if (task.loop != nullptr && task.loop == this_thread.loop) {
+  if (task.loop_id != 0 && task.loop_id == this_thread.loop_id) {
     this_thread.runnable->push_back(task);
   } else {
     schedule_outside_run(task);
