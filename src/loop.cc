@@ -115,13 +115,19 @@ void schedule_outside_run(TaskState& task) noexcept {
   if (Loop* const loop = task.loop()) LoopAccess::schedule(*loop, task);
 }
 
-void arm_timer(TimerNode& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop()).push(node, deadline); }
+std::uint32_t arm_sleep(TaskState& task, TimePoint deadline) {
+  return LoopAccess::timers(*task.loop()).push(task, deadline);
+}
 
-void arm_timer(CallbackTimer& node, TimePoint deadline) { LoopAccess::timers(*node.task->loop()).push(node, deadline); }
+void disarm_sleep(TaskState& task, std::uint32_t slot) noexcept {
+  if (Loop* const loop = task.loop()) LoopAccess::timers(*loop).remove(slot);
+}
 
-void disarm_timer(TimerNode& node) noexcept {
-  if (!node.armed()) return;
-  if (Loop* const loop = node.task->loop()) LoopAccess::timers(*loop).remove(node);
+void arm_timer(CallbackTimer& timer, TimePoint deadline) { LoopAccess::timers(*timer.task->loop()).push(timer, deadline); }
+
+void disarm_timer(CallbackTimer& timer) noexcept {
+  if (!timer.armed()) return;
+  if (Loop* const loop = timer.task->loop()) LoopAccess::timers(*loop).remove(timer);
 }
 
 void run_outside(std::function<void()> job, std::function<void()> report) {
@@ -241,11 +247,10 @@ void Loop::run_main(TaskState& main) {
   }
   const TimePoint current = now();
   while (const detail::TimerQueue::Fired fired = timers_.pop_due(current)) {
-    if (fired.calls_back) {
-      auto& timer = static_cast<detail::CallbackTimer&>(*fired.node);
-      timer.on_fire(timer);
+    if (fired.callback != nullptr) {
+      fired.callback->on_fire(*fired.callback);
     } else {
-      detail::LoopAccess::schedule(*this, *fired.node->task);
+      detail::LoopAccess::schedule(*this, *fired.task);
     }
   }
   // Only the tasks runnable at the start of the turn run in it (rule 13).
@@ -295,10 +300,10 @@ namespace {
       end_cancelled(task);
     }
     finish(task);  // may destroy the task
-  } else if (task.must_cancel && task.blocked_on() != nullptr) {
+  } else if (task.must_cancel && task.blocked()) {
     // Cancelled while running (e.g. by itself): the wait it just began takes the
     // cancellation, as asyncio's Task.__step does with _must_cancel.
-    if (task.blocked_on()->cancel_wait(task)) {
+    if (task.give_up_wait()) {
       task.must_cancel = false;
     } else {
       task.wait_abandoned = true;
@@ -427,11 +432,7 @@ std::string Loop::describe_deadlock() const {
   for (const TaskState* task : blocked) {
     fmt::format_to(std::back_inserter(message), "\n  task '{}' (created at {}:{}) waits on ", task->name(),
                    task->created_at.file_name(), task->created_at.line());
-    if (const detail::Blocker* const blocker = task->blocked_on(); blocker != nullptr) {
-      blocker->describe(message);
-    } else {
-      message += "an awaitable simtime does not know";
-    }
+    if (!task->describe_wait(message)) message += "an awaitable simtime does not know";
   }
   return message;
 }

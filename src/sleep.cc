@@ -8,28 +8,27 @@
 
 namespace simtime::detail {
 
-SleepAwaiter::~SleepAwaiter() { disarm_timer(timer_); }
-
-void SleepAwaiter::suspend(std::coroutine_handle<> awaiting, bool delay, const char* caller) {
+void SleepAwaiter::suspend(std::coroutine_handle<> awaiting, const char* caller) {
   const TimePoint now = running_loop(caller).now();
   // Awaited again, a sleep keeps the deadline its first await computed (and yields).
-  const bool first_await = timer_.task == nullptr;
-  if (delay && first_await) when_ = checked_deadline(now, Duration{when_}, caller).time_since_epoch().count();
+  if (!has_deadline_) {
+    when_ = checked_deadline(now, Duration{when_}, caller).time_since_epoch().count();
+    has_deadline_ = true;
+  }
   TaskState& task = current_task(caller);
-  timer_.task = &task;
   if (deadline() <= now) {  // not in the future: yield rather than wait (asyncio's sleep(0))
     suspend_current(awaiting, nullptr);
     schedule(task);
     return;
   }
-  arm_timer(timer_, deadline());  // may throw bad_alloc, before the task is marked waiting
-  suspend_current(awaiting, this);
+  slot_ = arm_sleep(task, deadline());  // may throw bad_alloc, before the task is marked waiting
+  task.set_resume_point(awaiting);
+  task.block_on(*this);
 }
 
-bool SleepAwaiter::cancel_wait(TaskState& waiter) {
-  disarm_timer(timer_);
+void SleepAwaiter::cancel_wait(TaskState& waiter) noexcept {
+  disarm_sleep(waiter, slot_);
   schedule(waiter);
-  return false;
 }
 
 void SleepAwaiter::describe(std::string& out) const {

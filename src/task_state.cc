@@ -9,6 +9,7 @@
 
 #include "simtime/errors.hpp"
 #include "simtime/live_objects.hpp"
+#include "simtime/sleep.hpp"
 #include "simtime/task.hpp"
 
 namespace simtime::detail {
@@ -91,14 +92,32 @@ bool TaskState::cancel() {
   if (cancel_requests != UINT16_MAX) ++cancel_requests;
   // asyncio's Task.cancel: hand the cancellation to what the task awaits if that can take
   // it (an awaited task, a gather); otherwise the task itself throws at its next resumption.
-  if (Blocker* const blocker = blocked_on(); blocker != nullptr && !handing_on_cancel) {
+  if (blocked() && !handing_on_cancel) {
     handing_on_cancel = true;
-    const bool handed_on = blocker->cancel_wait(*this);
+    const bool handed_on = give_up_wait();
     handing_on_cancel = false;
     if (handed_on) return true;
     wait_abandoned = true;
   }
   must_cancel = true;
+  return true;
+}
+
+bool TaskState::give_up_wait() {
+  if ((blocked_on_ & 1) != 0) {
+    reinterpret_cast<SleepAwaiter*>(blocked_on_ & ~std::uintptr_t{1})->cancel_wait(*this);
+    return false;
+  }
+  return reinterpret_cast<Blocker*>(blocked_on_)->cancel_wait(*this);
+}
+
+bool TaskState::describe_wait(std::string& out) const {
+  if (!blocked()) return false;
+  if ((blocked_on_ & 1) != 0) {
+    reinterpret_cast<const SleepAwaiter*>(blocked_on_ & ~std::uintptr_t{1})->describe(out);
+  } else {
+    reinterpret_cast<const Blocker*>(blocked_on_)->describe(out);
+  }
   return true;
 }
 

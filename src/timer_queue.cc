@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 #include "simtime/live_objects.hpp"
 
@@ -14,7 +15,7 @@ bool TimerQueue::later(const Entry& a, const Entry& b) noexcept {
   return std::bit_cast<Key>(a) > std::bit_cast<Key>(b);
 }
 
-void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
+std::uint32_t TimerQueue::arm(Slot target, TimePoint deadline) {
   // First: renumbering drops dead entries, which frees their slots.
   if (next_sequence_ >= sequence_limit_) renumber();
   if (free_slot_ == no_free_slot) {
@@ -31,11 +32,10 @@ void TimerQueue::arm(TimerNode& node, TimePoint deadline, bool calls_back) {
   }
   ++next_sequence_;
   free_slot_ = slots_[slot].next_free();
-  slots_[slot] = Slot(node, calls_back);
-  node.sequence = entry.sequence;
-  node.slot = slot;
+  slots_[slot] = target;
   ++live_;
   ++live_counts.timers;
+  return slot;
 }
 
 [[gnu::always_inline]] inline void TimerQueue::append(std::size_t bucket, const Entry& entry) {
@@ -57,18 +57,22 @@ void TimerQueue::release_slot(std::uint32_t slot) noexcept {
 }
 
 TimerQueue::Fired TimerQueue::take(const Entry& entry) noexcept {
-  const Fired fired{slots_[entry.slot].node(), slots_[entry.slot].calls_back()};
+  const Slot target = slots_[entry.slot];
   release_slot(entry.slot);
-  fired.node->sequence = 0;
   --live_;
   --live_counts.timers;
-  return fired;
+  if (!target.calls_back()) return Fired{target.task(), nullptr};
+  target.callback()->slot = CallbackTimer::unarmed;
+  return Fired{nullptr, target.callback()};
 }
 
-void TimerQueue::remove(TimerNode& node) noexcept {
-  if (!node.armed()) return;
-  slots_[node.slot] = Slot{};  // freed when its entry is dropped: until then the entry refers to it
-  node.sequence = 0;
+void TimerQueue::remove(CallbackTimer& timer) noexcept {
+  if (!timer.armed()) return;
+  remove(std::exchange(timer.slot, CallbackTimer::unarmed));
+}
+
+void TimerQueue::remove(std::uint32_t slot) noexcept {
+  slots_[slot] = Slot{};  // freed when its entry is dropped: until then the entry refers to it
   --live_;
   --live_counts.timers;
   const std::size_t stored = stored_ + overdue_.size();
@@ -143,9 +147,9 @@ TimerQueue::Fired TimerQueue::pop_due_slow(TimePoint now) {
       const Entry entry = zero[front_++];
       --stored_;
       // The timers after this one fire on coming turns, each waking a frame that has long
-      // left the cache: start fetching the next one's node (its slot was fetched a pop ago)
-      // and the slot of the one after.
-      if (front_ < zero.size()) __builtin_prefetch(slots_[zero[front_].slot].node());
+      // left the cache: start fetching the next one's task or timer (its slot was fetched a
+      // pop ago) and the slot of the one after.
+      if (front_ < zero.size()) __builtin_prefetch(slots_[zero[front_].slot].target());
       if (front_ + 1 < zero.size()) __builtin_prefetch(&slots_[zero[front_ + 1].slot]);
       return take(entry);
     }
@@ -188,7 +192,7 @@ std::optional<TimePoint> TimerQueue::peek_next_deadline() const noexcept {
 
 void TimerQueue::clear() noexcept {
   for (const Slot& slot : slots_) {
-    if (slot.holds_node()) slot.node()->sequence = 0;
+    if (slot.in_use() && slot.calls_back()) slot.callback()->slot = CallbackTimer::unarmed;
   }
   for (Bucket& bucket : buckets_) bucket.clear();
   overdue_.clear();
@@ -233,7 +237,6 @@ void TimerQueue::renumber() noexcept {
   std::uint32_t sequence = 0;
   const auto number = [&](Entry& entry) {
     entry.sequence = ++sequence;
-    slots_[entry.slot].node()->sequence = sequence;
   };
   for (Entry& entry : overdue_) number(entry);
   for (Bucket& bucket : buckets_) {

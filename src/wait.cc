@@ -89,7 +89,7 @@ void CompletionQueue::on_task_done(CompletionWaiter& node, TaskState&) {
 void CompletionQueue::on_deadline(CallbackTimer& timer) { static_cast<Deadline&>(timer).owner->wake(); }
 
 void CompletionQueue::wake() noexcept {
-  if (waiter_ == nullptr || waiter_->blocked_on() != this) return;
+  if (waiter_ == nullptr || !waiter_->waits_on(*this)) return;
   disarm_timer(timer_);
   schedule(*waiter_);
 }

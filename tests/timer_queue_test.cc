@@ -7,6 +7,8 @@
 // timers land in the heap of overdue ones too.
 #include "simtime/detail/timer_queue.hpp"
 
+#include "simtime/detail/task_state.hpp"
+
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -46,7 +48,15 @@ void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
   std::mt19937 random(seed);
 
   TimerQueue queue(sequence_limit);
-  std::deque<CallbackTimer> nodes;  // armed as a sleep's plain node or as a callback timer, at random
+  // Each timer is armed, at random, as a sleep (its slot names a task) or as a callback timer.
+  struct Timer {
+    TaskState sleeper;
+    std::uint32_t sleep_slot = 0;
+    bool sleep_armed = false;
+    CallbackTimer callback;
+    [[nodiscard]] bool armed() const { return sleep_armed || callback.armed(); }
+  };
+  std::deque<Timer> nodes;
   Model model;
   std::uint64_t next_order = 0;
   std::int64_t now = 0;
@@ -70,9 +80,10 @@ void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
       const std::int64_t deadline = pick(10) < past_weight ? now - offset : now + offset;
       model.calls_back[index] = pick(2) == 0;
       if (model.calls_back[index]) {
-        queue.push(nodes[index], TimePoint(Duration(deadline)));
+        queue.push(nodes[index].callback, TimePoint(Duration(deadline)));
       } else {
-        queue.push(static_cast<TimerNode&>(nodes[index]), TimePoint(Duration(deadline)));
+        nodes[index].sleep_slot = queue.push(nodes[index].sleeper, TimePoint(Duration(deadline)));
+        nodes[index].sleep_armed = true;
       }
       model.deadline_of[index] = deadline;
       model.order_of[index] = next_order;
@@ -84,7 +95,11 @@ void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
       if (nodes[index].armed()) {
         RC_ASSERT(model.armed.erase(std::tuple(model.deadline_of[index], model.order_of[index], index)) == 1u);
       }
-      queue.remove(nodes[index]);
+      if (nodes[index].sleep_armed) {  // a sleep is removed only while armed
+        queue.remove(nodes[index].sleep_slot);
+        nodes[index].sleep_armed = false;
+      }
+      queue.remove(nodes[index].callback);  // a callback timer may be removed at any time
       RC_ASSERT(!nodes[index].armed());
     } else {  // time moves on and every due timer fires
       now += static_cast<std::int64_t>(pick(static_cast<std::size_t>(deadline_spread)));
@@ -92,9 +107,15 @@ void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
         RC_ASSERT(!model.armed.empty());
         const auto [deadline, order, index] = *model.armed.begin();
         RC_ASSERT(deadline <= now);
-        RC_ASSERT(fired.node == &nodes[index]);
-        RC_ASSERT(fired.calls_back == model.calls_back[index]);
-        RC_ASSERT(!fired.node->armed());
+        if (model.calls_back[index]) {
+          RC_ASSERT(fired.callback == &nodes[index].callback);
+          RC_ASSERT(fired.task == nullptr);
+          RC_ASSERT(!fired.callback->armed());
+        } else {
+          RC_ASSERT(fired.task == &nodes[index].sleeper);
+          RC_ASSERT(fired.callback == nullptr);
+          nodes[index].sleep_armed = false;
+        }
         model.armed.erase(model.armed.begin());
       }
       RC_ASSERT(model.armed.empty() || std::get<0>(*model.armed.begin()) > now);
@@ -106,7 +127,7 @@ void check_against_model(std::size_t operations, std::uint32_t sequence_limit) {
     if (pick(2) == 0) RC_ASSERT(queue.next_deadline() == expected);
   }
   queue.clear();
-  for (const TimerNode& node : nodes) RC_ASSERT(!node.armed());
+  for (const Timer& node : nodes) RC_ASSERT(!node.callback.armed());
 }
 
 RC_GTEST_PROP(TimerQueue, PopsEarliestDeadlineFirstThenInArmOrderWhateverIsRemoved, ()) {
@@ -119,14 +140,16 @@ RC_GTEST_PROP(TimerQueue, KeepsArmOrderAcrossRenumbering, ()) {
   check_against_model(*rc::gen::inRange<std::size_t>(0, 1500), *rc::gen::element<std::uint32_t>(2, 16, 200));
 }
 
-TEST(TimerQueue, ClearUnarmsEveryNodeWithoutFiringAny) {
+TEST(TimerQueue, ClearUnarmsEveryTimerWithoutFiringAny) {
   TimerQueue queue;
-  std::vector<TimerNode> nodes(3);
-  for (std::size_t i = 0; i < nodes.size(); ++i) queue.push(nodes[i], TimePoint(Duration(static_cast<std::int64_t>(i))));
-  EXPECT_EQ(queue.size(), 3u);
+  std::vector<CallbackTimer> timers(3);
+  std::vector<TaskState> sleepers(2);
+  for (std::size_t i = 0; i < timers.size(); ++i) queue.push(timers[i], TimePoint(Duration(static_cast<std::int64_t>(i))));
+  for (TaskState& sleeper : sleepers) queue.push(sleeper, TimePoint(Duration(1)));
+  EXPECT_EQ(queue.size(), 5u);
   queue.clear();
   EXPECT_TRUE(queue.empty());
-  for (const TimerNode& node : nodes) EXPECT_FALSE(node.armed());
+  for (const CallbackTimer& timer : timers) EXPECT_FALSE(timer.armed());
   EXPECT_FALSE(queue.pop_due(TimePoint(Duration(100))));
 }
 

@@ -45,41 +45,45 @@ template <class Rep, class Period>
 namespace detail {
 
 // What sleep and sleep_until share. Every sleeping task's frame holds one, so it is kept to
-// 32 bytes: the delay or deadline, the timer, and the Blocker's table pointer.
-class SleepAwaiter : public Blocker {
+// 16 bytes: the delay or deadline and the number of the timer's slot. It is no Blocker: the
+// task marks its wait as a sleep (TaskState::block_on), and the timer's slot names the task.
+class SleepAwaiter {
  public:
   SleepAwaiter(const SleepAwaiter&) = delete;
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
-
   bool await_ready() const noexcept { return false; }
-  void await_resume() const { timer_.task->throw_if_cancel_requested(); }
-
-  bool cancel_wait(TaskState& waiter) final;
-  void describe(std::string& out) const final;
+  void await_resume() const { this_thread.task->throw_if_cancel_requested(); }
+  /// `waiter`, waiting on this sleep, was cancelled: removes the timer and schedules it.
+  void cancel_wait(TaskState& waiter) noexcept;
+  void describe(std::string& out) const;
 
  protected:
-  explicit SleepAwaiter(Duration::rep when) noexcept : when_(when) {}
-  ~SleepAwaiter();
+  SleepAwaiter(Duration::rep when, bool is_deadline) noexcept : when_(when), has_deadline_(is_deadline) {}
+  // Nothing to disarm: while the sleep is armed its task waits on it, and a waiting task's
+  // frame is destroyed only as its loop closes, once the loop's timers are cleared.
+  ~SleepAwaiter() = default;
   // Everything happens in await_suspend, one call: reading the clock, the deadline's
   // overflow check, and arming the timer or yielding.
-  void suspend(std::coroutine_handle<> awaiting, bool delay, const char* caller);
+  void suspend(std::coroutine_handle<> awaiting, const char* caller);
 
  private:
   [[nodiscard]] TimePoint deadline() const noexcept { return TimePoint{Duration{when_}}; }
-  Duration::rep when_;  // nanoseconds: a sleep's delay until it is awaited, then the deadline
-  TimerNode timer_;
+
+  Duration::rep when_;  // nanoseconds: a sleep's delay until it is first awaited, then the deadline
+  std::uint32_t slot_ = 0;  // the armed timer's, while the task waits on this sleep
+  bool has_deadline_;
 };
 
 class SleepFor final : public SleepAwaiter {
  public:
-  explicit SleepFor(Duration delay) noexcept : SleepAwaiter(delay.count()) {}
-  void await_suspend(std::coroutine_handle<> awaiting) { suspend(awaiting, true, "sleep"); }
+  explicit SleepFor(Duration delay) noexcept : SleepAwaiter(delay.count(), false) {}
+  void await_suspend(std::coroutine_handle<> awaiting) { suspend(awaiting, "sleep"); }
 };
 
 class SleepUntil final : public SleepAwaiter {
  public:
-  explicit SleepUntil(TimePoint deadline) noexcept : SleepAwaiter(deadline.time_since_epoch().count()) {}
-  void await_suspend(std::coroutine_handle<> awaiting) { suspend(awaiting, false, "sleep_until"); }
+  explicit SleepUntil(TimePoint deadline) noexcept : SleepAwaiter(deadline.time_since_epoch().count(), true) {}
+  void await_suspend(std::coroutine_handle<> awaiting) { suspend(awaiting, "sleep_until"); }
 };
 
 }  // namespace detail

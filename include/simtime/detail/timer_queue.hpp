@@ -14,9 +14,9 @@
 // A timer armed before `last_` (a deadline already past, or earlier than one the queue has
 // looked at) goes to a small binary heap that is served first; the common case never uses it.
 //
-// A TimerNode lives in the awaiter that arms it (no allocation per timer). The queue holds
-// plain entries and never touches a node while it sorts them: a node is reached through a
-// slot, one per entry, which is empty once the timer was removed. Removing a timer (a
+// A timer costs no allocation: the queue holds plain entries and never touches a timer while
+// it sorts them. An entry's slot names what firing wakes (the sleeping task, or a
+// CallbackTimer living in the awaiter that armed it); it is empty once the timer was removed. Removing a timer (a
 // cancelled sleep, rule 15) just empties the slot, in O(1); a dead entry is dropped, and its
 // slot freed, when met, and all of them when they outnumber the live ones. Sequences (arm
 // order, for the overdue heap) are 32 bits; before they run out the live entries are
@@ -36,19 +36,16 @@ namespace simtime::detail {
 
 struct TaskState;
 
-/// A timer that wakes `task` when it fires (a sleep).
-struct TimerNode {
-  TaskState* task = nullptr;  // the task to wake; for a CallbackTimer, whose loop it is armed on
-  std::uint32_t sequence = 0;  // of the current arming; 0 when not armed
-  std::uint32_t slot = 0;
+/// A timer that calls `on_fire` when it fires (time limits, a wait's timeout). A sleep needs
+/// none: its slot names the task it wakes, and the sleep keeps only the slot's number.
+struct CallbackTimer {
+  static constexpr std::uint32_t unarmed = UINT32_MAX;
 
-  [[nodiscard]] bool armed() const noexcept { return sequence != 0; }
-};
-
-/// A timer that calls `on_fire` when it fires instead (time limits, a wait's timeout). The
-/// queue remembers which kind it armed, so that a sleep's node carries no callback.
-struct CallbackTimer : TimerNode {
+  TaskState* task = nullptr;  // whose loop it is armed on
   void (*on_fire)(CallbackTimer& self) = nullptr;
+  std::uint32_t slot = unarmed;
+
+  [[nodiscard]] bool armed() const noexcept { return slot != unarmed; }
 };
 
 class TimerQueue {
@@ -58,17 +55,22 @@ class TimerQueue {
   /// a small limit to exercise it).
   explicit TimerQueue(std::uint32_t sequence_limit) noexcept : sequence_limit_(sequence_limit) {}
 
-  /// A timer taken out: the node, and whether it is a CallbackTimer.
+  /// A timer taken out: the task a sleep wakes, or else a CallbackTimer (now unarmed).
   struct Fired {
-    TimerNode* node = nullptr;
-    bool calls_back = false;
-    explicit operator bool() const noexcept { return node != nullptr; }
+    TaskState* task = nullptr;
+    CallbackTimer* callback = nullptr;
+    explicit operator bool() const noexcept { return task != nullptr || callback != nullptr; }
   };
 
-  /// Arms `node` to fire at `deadline`. Throws std::bad_alloc, with nothing armed.
-  void push(TimerNode& node, TimePoint deadline) { arm(node, deadline, false); }
-  void push(CallbackTimer& node, TimePoint deadline) { arm(node, deadline, true); }
-  void remove(TimerNode& node) noexcept;
+  /// Arms a sleep that wakes `task` at `deadline`; returns the slot that names it for
+  /// remove(). Throws std::bad_alloc, with nothing armed.
+  std::uint32_t push(TaskState& task, TimePoint deadline) { return arm(Slot::waking(task), deadline); }
+  /// Arms `timer` to fire at `deadline`. Throws std::bad_alloc, with nothing armed.
+  void push(CallbackTimer& timer, TimePoint deadline) { timer.slot = arm(Slot::calling(timer), deadline); }
+  /// Removes the sleep armed in `slot`, which has neither fired nor been removed.
+  void remove(std::uint32_t slot) noexcept;
+  /// Removes `timer` if it is armed.
+  void remove(CallbackTimer& timer) noexcept;
   /// The earliest armed timer if its deadline is at or before `now`, removed from the queue.
   /// Throws std::bad_alloc if sorting the buckets needs memory; nothing is lost then.
   Fired pop_due(TimePoint now) {
@@ -82,7 +84,7 @@ class TimerQueue {
   [[nodiscard]] std::optional<TimePoint> next_deadline();
   /// The earliest armed deadline, changing nothing: a scan of one bucket at worst.
   [[nodiscard]] std::optional<TimePoint> peek_next_deadline() const noexcept;
-  /// Forgets every node (they become unarmed) without firing any.
+  /// Forgets every timer (callback timers become unarmed) without firing any.
   void clear() noexcept;
 
   [[nodiscard]] bool empty() const noexcept { return live_ == 0; }
@@ -98,31 +100,31 @@ class TimerQueue {
     std::uint64_t key;  // the deadline's nanoseconds + 2^63: unsigned order
   };
   static_assert(sizeof(Entry) == 16);
-  // In use: the node's address, its lowest bit set for a CallbackTimer; 0 once the timer
-  // was removed (its entry still refers to it). Free: the next free slot's index, tagged
-  // with bit 1, so that the free slots form a list through the slots themselves. Eight
-  // bytes: W1 of bench/ holds a million.
+  // In use: the address of the task a sleep wakes, or of a CallbackTimer with its lowest
+  // bit set; 0 once the timer was removed (its entry still refers to it). Free: the next
+  // free slot's index, tagged with bit 1, so that the free slots form a list through the
+  // slots themselves. Eight bytes: W1 of bench/ holds a million.
   class Slot {
    public:
     Slot() = default;
-    Slot(TimerNode& node, bool calls_back) noexcept
-        : bits_(reinterpret_cast<std::uintptr_t>(&node) | static_cast<std::uintptr_t>(calls_back)) {}
-    static Slot free_link(std::uint32_t next_free) noexcept {
-      Slot slot;
-      slot.bits_ = (std::uintptr_t{next_free} << 2) | free_tag;
-      return slot;
-    }
+    static Slot waking(TaskState& task) noexcept { return Slot(reinterpret_cast<std::uintptr_t>(&task)); }
+    static Slot calling(CallbackTimer& timer) noexcept { return Slot(reinterpret_cast<std::uintptr_t>(&timer) | 1); }
+    static Slot free_link(std::uint32_t next_free) noexcept { return Slot((std::uintptr_t{next_free} << 2) | free_tag); }
     [[nodiscard]] bool empty() const noexcept { return bits_ == 0; }
-    [[nodiscard]] bool holds_node() const noexcept { return bits_ != 0 && (bits_ & free_tag) == 0; }
-    [[nodiscard]] TimerNode* node() const noexcept { return reinterpret_cast<TimerNode*>(bits_ & ~std::uintptr_t{1}); }
+    [[nodiscard]] bool in_use() const noexcept { return bits_ != 0 && (bits_ & free_tag) == 0; }
     [[nodiscard]] bool calls_back() const noexcept { return (bits_ & 1) != 0; }
+    [[nodiscard]] TaskState* task() const noexcept { return reinterpret_cast<TaskState*>(bits_); }
+    [[nodiscard]] CallbackTimer* callback() const noexcept { return reinterpret_cast<CallbackTimer*>(bits_ & ~std::uintptr_t{1}); }
+    /// What firing touches first, to fetch ahead.
+    [[nodiscard]] const void* target() const noexcept { return reinterpret_cast<const void*>(bits_ & ~std::uintptr_t{3}); }
     [[nodiscard]] std::uint32_t next_free() const noexcept { return static_cast<std::uint32_t>(bits_ >> 2); }
 
    private:
+    explicit Slot(std::uintptr_t bits) noexcept : bits_(bits) {}
     static constexpr std::uintptr_t free_tag = 2;
     std::uintptr_t bits_ = 0;
   };
-  static_assert(alignof(TimerNode) >= 4, "Slot keeps two bits in a node's address");
+  static_assert(alignof(CallbackTimer) >= 4, "Slot keeps two bits in a timer's address");
   static constexpr std::uint32_t no_free_slot = UINT32_MAX;
   using Bucket = std::vector<Entry>;
   static constexpr std::size_t bucket_count = 65;
@@ -142,7 +144,7 @@ class TimerQueue {
   [[nodiscard]] bool live(const Entry& entry) const noexcept { return !slots_[entry.slot].empty(); }
   static bool later(const Entry& a, const Entry& b) noexcept;
 
-  void arm(TimerNode& node, TimePoint deadline, bool calls_back);
+  std::uint32_t arm(Slot target, TimePoint deadline);
   Fired pop_due_slow(TimePoint now);
   Fired take(const Entry& entry) noexcept;
   void append(std::size_t bucket, const Entry& entry);
