@@ -4,7 +4,14 @@
 // one that allocated them (they join that thread's lists), so chunks belong to the process
 // and are never returned, not even at exit; the pool keeps its high-water mark. Builds with AddressSanitizer
 // use plain operator new, so that a use of a destroyed frame is still caught.
+//
+// A thread that has used up its first chunk is making frames by the thousand: its later
+// chunks have their pages mapped in one call (MADV_POPULATE_WRITE) rather than by a page
+// fault per 4 KiB: the faults were most of what the kernel spent on a million fresh tasks.
+#include <sys/mman.h>
+
 #include <cstddef>
+#include <cstdint>
 #include <mutex>
 #include <new>
 #include <utility>
@@ -26,11 +33,24 @@ constexpr std::size_t granularity = 16;
 constexpr std::size_t largest_pooled = 2048;
 constexpr std::size_t chunk_bytes = std::size_t{1} << 20;
 
+// Advice only: a kernel older than 5.14 refuses it, and the pages then fault in one by one.
+void populate_pages(void* chunk) noexcept {
+#if defined(MADV_POPULATE_WRITE)
+  constexpr std::uintptr_t page = 4096;
+  const std::uintptr_t start = (reinterpret_cast<std::uintptr_t>(chunk) + page - 1) & ~(page - 1);
+  const std::uintptr_t end = (reinterpret_cast<std::uintptr_t>(chunk) + chunk_bytes) & ~(page - 1);
+  ::madvise(reinterpret_cast<void*>(start), end - start, MADV_POPULATE_WRITE);
+#else
+  (void)chunk;
+#endif
+}
+
 // Chunks live as long as the process: a block may still sit in another thread's free list.
 class ChunkRegistry {
  public:
-  void* allocate() {
+  void* allocate(bool populate) {
     void* chunk = ::operator new(chunk_bytes);
+    if (populate) populate_pages(chunk);
     const std::lock_guard<std::mutex> lock(mutex_);
     chunks_.push_back(chunk);
     return chunk;
@@ -65,7 +85,7 @@ class FramePool {
   }
   // Out of line: kept off the path of every other allocation, which then saves no registers.
   [[gnu::noinline]] void start_chunk() {
-    next_ = static_cast<char*>(chunk_registry().allocate());
+    next_ = static_cast<char*>(chunk_registry().allocate(/*populate=*/next_ != nullptr));
     end_ = next_ + chunk_bytes;
   }
 
