@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "simtime/clock.hpp"
+#include "simtime/detail/page_allocator.hpp"
 
 namespace simtime::detail {
 
@@ -126,7 +127,7 @@ class TimerQueue {
   };
   static_assert(alignof(CallbackTimer) >= 4, "Slot keeps two bits in a timer's address");
   static constexpr std::uint32_t no_free_slot = UINT32_MAX;
-  using Bucket = std::vector<Entry>;
+  using Bucket = std::vector<Entry, PageAllocator<Entry>>;
   static constexpr std::size_t bucket_count = 65;
 
   static std::uint64_t key_of(TimePoint time) noexcept {
@@ -162,8 +163,8 @@ class TimerQueue {
   std::uint64_t occupied_ = 0;    // bit i-1 set: bucket i (1..64) holds entries
   std::uint64_t last_ = key_of(TimePoint{});
   std::size_t stored_ = 0;        // entries in the buckets past front_, dead ones included
-  std::vector<Entry> overdue_;    // a binary heap, earliest on top
-  std::vector<Slot> slots_;
+  std::vector<Entry, PageAllocator<Entry>> overdue_;  // a binary heap, earliest on top
+  std::vector<Slot, PageAllocator<Slot>> slots_;
   std::uint32_t free_slot_ = no_free_slot;  // the first free slot
   std::uint32_t next_sequence_ = 1;
   std::uint32_t sequence_limit_ = UINT32_MAX;
