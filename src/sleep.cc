@@ -25,8 +25,7 @@ void SleepAwaiter::suspend(std::coroutine_handle<> awaiting, const char* caller)
     return;
   }
   slot_ = arm_sleep(task, deadline());  // may throw bad_alloc, before the task is marked waiting
-  task.set_resume_point(awaiting);
-  task.block_on(*this);
+  suspend_current(awaiting, *this);
 }
 
 void SleepAwaiter::cancel_wait(TaskState& waiter) noexcept {

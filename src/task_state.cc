@@ -103,9 +103,13 @@ bool TaskState::cancel() {
   return true;
 }
 
+SleepAwaiter* TaskState::sleep_waited_on() const noexcept {
+  return (blocked_on_ & 1) != 0 ? reinterpret_cast<SleepAwaiter*>(blocked_on_ & ~std::uintptr_t{1}) : nullptr;
+}
+
 bool TaskState::give_up_wait() {
-  if ((blocked_on_ & 1) != 0) {
-    reinterpret_cast<SleepAwaiter*>(blocked_on_ & ~std::uintptr_t{1})->cancel_wait(*this);
+  if (SleepAwaiter* const sleep = sleep_waited_on()) {
+    sleep->cancel_wait(*this);
     return false;
   }
   return reinterpret_cast<Blocker*>(blocked_on_)->cancel_wait(*this);
@@ -113,8 +117,8 @@ bool TaskState::give_up_wait() {
 
 bool TaskState::describe_wait(std::string& out) const {
   if (!blocked()) return false;
-  if ((blocked_on_ & 1) != 0) {
-    reinterpret_cast<const SleepAwaiter*>(blocked_on_ & ~std::uintptr_t{1})->describe(out);
+  if (const SleepAwaiter* const sleep = sleep_waited_on()) {
+    sleep->describe(out);
   } else {
     reinterpret_cast<const Blocker*>(blocked_on_)->describe(out);
   }

@@ -253,6 +253,8 @@ struct TaskState {
   void add_ref() noexcept { ++refs; }
 
  private:
+  // The sleep the task waits on, if its wait is one (the tagged kind of blocked_on_).
+  [[nodiscard]] SleepAwaiter* sleep_waited_on() const noexcept;
   [[noreturn]] void throw_cancelled();
   [[noreturn]] void rethrow_stored();
   void forget_name_and_waiters() noexcept;
@@ -284,7 +286,7 @@ struct RunQueue {
 /// stepping, and the frame to resume next (the trampoline slot, see `resume_next`).
 struct ThreadContext {
   Loop* loop = nullptr;
-  std::uint16_t loop_id = 0;
+  std::uint16_t loop_id = 0;  // the same loop's number: schedule() compares it with a task's
   RunQueue* runnable = nullptr;
   TaskState* task = nullptr;
   std::coroutine_handle<> next;
@@ -318,6 +320,13 @@ inline TaskState& suspend_current(std::coroutine_handle<> handle, Blocker* block
   TaskState& task = *this_thread.task;
   task.set_resume_point(handle);
   task.block_on(blocker);
+  return task;
+}
+/// As above, waiting for the end of `sleep`, armed on the task's loop.
+inline TaskState& suspend_current(std::coroutine_handle<> handle, SleepAwaiter& sleep) noexcept {
+  TaskState& task = *this_thread.task;
+  task.set_resume_point(handle);
+  task.block_on(sleep);
   return task;
 }
 

@@ -16,11 +16,11 @@
 //
 // A timer costs no allocation: the queue holds plain entries and never touches a timer while
 // it sorts them. An entry's slot names what firing wakes (the sleeping task, or a
-// CallbackTimer living in the awaiter that armed it); it is empty once the timer was removed. Removing a timer (a
-// cancelled sleep, rule 15) just empties the slot, in O(1); a dead entry is dropped, and its
-// slot freed, when met, and all of them when they outnumber the live ones. Sequences (arm
-// order, for the overdue heap) are 32 bits; before they run out the live entries are
-// renumbered.
+// CallbackTimer living in the awaiter that armed it); it is empty once the timer was
+// removed. Removing a timer (a cancelled sleep, rule 15) just empties the slot, in O(1); a
+// dead entry is dropped, and its slot freed, when met, and all of them when they outnumber
+// the live ones. Sequences (arm order, for the overdue heap) are 32 bits; before they run
+// out the live entries are renumbered.
 #pragma once
 
 #include <array>
