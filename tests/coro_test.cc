@@ -2,8 +2,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 #include <pthread.h>
 
+#include <array>
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -53,6 +56,84 @@ TEST(Coro, ReturnsValuesMoveOnlyValuesAndReferences) {
   int target = 1;
   int& same = run(reference_to(target), clock);
   EXPECT_EQ(&same, &target);
+}
+
+struct Pair32 {
+  std::int32_t first;
+  float second;
+};
+struct Wide {
+  std::int64_t low;
+  std::int64_t high;
+};
+
+template <class T>
+Coro<T> after_a_sleep(T value) {
+  co_await sleep(1ms);
+  co_return value;
+}
+Coro<const char&> first_char_of(const std::string& text) {
+  co_await sleep(1ms);
+  co_return text.front();
+}
+
+// A result of a word or less shares its slot with the task's resume point, a larger one has
+// its own: both kinds, as tasks awaited twice and as nested Coros.
+Coro<std::string> small_and_large_results(const std::string& text) {
+  auto number = create_task(after_a_sleep<std::int64_t>(-5'000'000'000));
+  auto real = create_task(after_a_sleep(2.5));
+  auto pair = create_task(after_a_sleep(Pair32{-7, 0.25F}));
+  auto wide = create_task(after_a_sleep(Wide{1, -1}));
+  auto letter = create_task(after_a_sleep('x'));
+  auto pointer = create_task(after_a_sleep(&text));
+  auto reference = create_task(first_char_of(text));
+  std::string out;
+  for (int pass = 0; pass < 2; ++pass) {
+    const Pair32 p = co_await pair;
+    const Wide w = co_await wide;
+    out += fmt::format("{} {} {}/{} {}/{} {} {} {};", co_await number, co_await real, p.first, p.second, w.low,
+                       w.high, co_await letter, *co_await pointer == text, &co_await reference == &text.front());
+  }
+  const Wide nested = co_await after_a_sleep(Wide{3, 4});
+  out += fmt::format("{} {}/{} {}", co_await after_a_sleep(std::uint8_t{200}), nested.low, nested.high,
+                     &co_await first_char_of(text) == &text.front());
+  co_return out;
+}
+
+TEST(Coro, ResultsOfAWordOrLessAndLargerOnesSurviveAsTasksAndNestedCoros) {
+  VirtualClock clock;
+  const std::string text = "simtime";
+  EXPECT_EQ(run(small_and_large_results(text), clock),
+            "-5000000000 2.5 -7/0.25 1/-1 x true true;-5000000000 2.5 -7/0.25 1/-1 x true true;200 3/4 true");
+}
+
+// Frames whose size is an odd multiple of 8 are placed 8 bytes off a 16-byte boundary: a
+// frame holding a 16-byte aligned local must still get its alignment after them.
+Coro<std::int64_t> returns_at_once(std::int64_t value) { co_return value; }
+Coro<std::uintptr_t> misalignment_of_a_16_byte_local() {
+  alignas(16) std::array<std::int64_t, 2> local{};
+  co_await sleep(1ms);
+  local[0] = 1;
+  co_return reinterpret_cast<std::uintptr_t>(local.data()) % 16;
+}
+Coro<std::uintptr_t> interleave_frame_sizes() {
+  std::vector<Task<std::int64_t>> small;
+  std::vector<Task<std::uintptr_t>> aligned;
+  for (int i = 0; i < 1000; ++i) {
+    small.push_back(create_task(returns_at_once(i)));
+    aligned.push_back(create_task(misalignment_of_a_16_byte_local()));
+    if (i % 3 == 0) small.push_back(create_task(returns_at_once(-i)));
+  }
+  std::uintptr_t misaligned = 0;
+  for (const std::uintptr_t offset : co_await gather(std::move(aligned))) misaligned += offset != 0;
+  co_await gather(std::move(small));
+  co_return misaligned;
+}
+
+TEST(Coro, A16ByteAlignedLocalIsAlignedWhateverFramesCameBefore) {
+  static_assert(alignof(std::max_align_t) >= 16);
+  VirtualClock clock;
+  EXPECT_EQ(run(interleave_frame_sizes(), clock), 0U);
 }
 
 Coro<int> throws_runtime_error() {

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <exception>
 #include <memory>
+#include <new>
 #include <type_traits>
 #include <utility>
 
@@ -144,13 +145,16 @@ inline std::coroutine_handle<> frame_of(TaskState& task) noexcept {
 template <class T>
 class Promise final : public PromiseBase {
  public:
-  // The value lives in a union, its "engaged" flag in TaskState's spare byte: a std::optional
-  // would add eight bytes to every frame returning a word.
+  // The value lives in a union, its "engaged" flag in TaskState's spare bits: a std::optional
+  // would add eight bytes to every frame returning a word. A value of a word or less without a
+  // destructor goes in TaskState's result slot instead, which takes no bytes of its own.
   Promise() noexcept {}
   Promise(const Promise&) = delete;
   Promise& operator=(const Promise&) = delete;
   ~Promise() {
-    if (has_value) value_.~T();
+    if constexpr (!in_slot) {
+      if (has_value) storage_.value.~T();
+    }
   }
 
   Coro<T> get_return_object() noexcept {
@@ -162,24 +166,42 @@ class Promise final : public PromiseBase {
   template <class U>
     requires std::is_convertible_v<U&&, T>
   void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
-    std::construct_at(std::addressof(value_), std::forward<U>(value));
+    if constexpr (in_slot) {
+      ::new (result_slot()) T(std::forward<U>(value));
+    } else {
+      std::construct_at(std::addressof(storage_.value), std::forward<U>(value));
+    }
     has_value = true;
   }
   /// For a nested Coro: the value, moved out, or the body's exception.
   T take_result() {
     rethrow_if_failed();
-    return std::move(value_);
+    return std::move(value());
   }
   /// For a task: the stored value, shared by every awaiter.
   T& stored_result() {
     rethrow_if_failed();
-    return value_;
+    return value();
   }
 
  private:
-  union {
-    T value_;
+  static constexpr bool in_slot = fits_in_result_slot<T>;
+  union ValueStorage {
+    ValueStorage() noexcept {}
+    ~ValueStorage() {}
+    T value;
   };
+  struct NoStorage {};
+
+  T& value() noexcept {
+    if constexpr (in_slot) {
+      return *std::launder(static_cast<T*>(result_slot()));
+    } else {
+      return storage_.value;
+    }
+  }
+
+  [[no_unique_address]] std::conditional_t<in_slot, NoStorage, ValueStorage> storage_;
 };
 
 template <class T>
@@ -188,15 +210,13 @@ class Promise<T&> final : public PromiseBase {
   Coro<T&> get_return_object() noexcept {
     return Coro<T&>(std::coroutine_handle<Promise>::from_promise(*this));
   }
-  void return_value(T& value) noexcept { value_ = std::addressof(value); }
+  // The referent's address goes in TaskState's result slot.
+  void return_value(T& value) noexcept { ::new (result_slot()) T*(std::addressof(value)); }
   T& take_result() {
     rethrow_if_failed();
-    return *value_;
+    return **std::launder(static_cast<T**>(result_slot()));
   }
   T& stored_result() { return take_result(); }
-
- private:
-  T* value_ = nullptr;
 };
 
 template <>

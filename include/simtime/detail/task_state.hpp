@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "simtime/clock.hpp"
@@ -80,6 +81,12 @@ struct JoinWaiter {
   void (*on_done)(JoinWaiter& self, TaskState& finished) = nullptr;
 };
 
+/// Whether a coroutine's result of type T is kept in TaskState's result slot rather than
+/// beside it in the promise.
+template <class T>
+inline constexpr bool fits_in_result_slot =
+    std::is_trivially_copyable_v<T> && sizeof(T) <= 8 && alignof(T) <= 8;
+
 enum class TaskPhase : std::uint8_t { nested, pending, running, done };
 
 struct TaskState {
@@ -118,10 +125,13 @@ struct TaskState {
     std::uintptr_t blocked_on_;
   };
   // Where a task resumes is never needed again once its body has ended, and only then may it
-  // hold an exception (a nested Coro has no resume point): one slot for both.
+  // hold a result: an exception, or a value of a word or less that needs no destructor (a
+  // nested Coro has no resume point). One slot for all, and a frame returning an int is eight
+  // bytes smaller.
   union {
     std::coroutine_handle<> resume_point_{};  // task: the innermost frame, where it is suspended
     std::exception_ptr exception_;            // while has_exception
+    alignas(8) unsigned char small_result_[8];  // Promise<T>'s value, for a T that fits_in_result_slot
   };
 
   friend struct CompletionWaiter;
@@ -170,6 +180,10 @@ struct TaskState {
       has_exception = true;
     }
   }
+  /// Storage for a value that fits_in_result_slot, written once the body has ended (it
+  /// returns). An exception stored afterwards (a cancellation arriving as the body returns)
+  /// takes its place, and is what the task ends with.
+  [[nodiscard]] void* result_slot() noexcept { return small_result_; }
   /// Nested Coro only: the awaiting frame.
   [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
     return std::coroutine_handle<>::from_address(continuation_address_);
