@@ -17,7 +17,9 @@ WaitTasks::WaitTasks(TaskList tasks, WaitUntil until, OnCancel on_cancel,
 
 WaitTasks::~WaitTasks() { stop_waiting(); }
 
-bool WaitTasks::satisfied_by(TaskState& finished) noexcept {
+// Inlined, with task_done and take_finished_in_order, into the completion callbacks: a
+// gathered task's end is one call from the loop.
+[[gnu::always_inline]] inline bool WaitTasks::satisfied_by(TaskState& finished) noexcept {
   switch (until_) {
     case WaitUntil::first_completed:
       return true;
@@ -32,6 +34,26 @@ bool WaitTasks::satisfied_by(TaskState& finished) noexcept {
   }
   if (first_failure_ == nullptr) first_failure_ = &finished;
   return true;
+}
+
+[[gnu::always_inline]] inline void WaitTasks::task_done(TaskState& task) noexcept {
+  --remaining_;
+  if (satisfied_by(task) || remaining_ == 0) {
+    stop_waiting();
+    schedule(*waiter_);
+  }
+  if (in_order_.take != nullptr && taken_ < tasks_.size() && tasks_[taken_] == &task) take_finished_in_order();
+}
+
+// Also takes the finished tasks right after it (they finished out of order); stops at the
+// first unfinished or failed one, which the waiter deals with.
+[[gnu::always_inline]] inline void WaitTasks::take_finished_in_order() noexcept {
+  do {
+    const TaskState& next = *tasks_[taken_];
+    if (!next.done() || next.has_exception) return;
+    in_order_.take(in_order_.context, taken_);
+    ++taken_;
+  } while (taken_ < tasks_.size());
 }
 
 // One pass over the tasks both decides whether to wait at all and registers the wait: a
@@ -74,26 +96,6 @@ bool WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
   if (in_order_.take != nullptr) take_finished_in_order();
   waiter_ = &suspend_current(awaiting, this);
   return true;
-}
-
-void WaitTasks::task_done(TaskState& task) noexcept {
-  --remaining_;
-  if (satisfied_by(task) || remaining_ == 0) {
-    stop_waiting();
-    schedule(*waiter_);
-  }
-  if (in_order_.take != nullptr && taken_ < tasks_.size() && tasks_[taken_] == &task) take_finished_in_order();
-}
-
-// Also takes the finished tasks right after it (they finished out of order); stops at the
-// first unfinished or failed one, which the waiter deals with.
-void WaitTasks::take_finished_in_order() noexcept {
-  do {
-    const TaskState& next = *tasks_[taken_];
-    if (!next.done() || next.has_exception) return;
-    in_order_.take(in_order_.context, taken_);
-    ++taken_;
-  } while (taken_ < tasks_.size());
 }
 
 void WaitTasks::on_joined_task_done(JoinWaiter& join, TaskState& task) { static_cast<Join&>(join).owner->task_done(task); }

@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "simtime/detail/frame_pool.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/errors.hpp"
 
@@ -30,8 +31,6 @@ namespace detail {
 template <class T>
 class Promise;
 struct CoroAccess;
-void* allocate_frame(std::size_t size);
-void free_frame(void* frame, std::size_t size) noexcept;
 }  // namespace detail
 
 /// A lazy coroutine returning T. Awaiting it runs it to completion inside the awaiting task.

@@ -105,19 +105,30 @@ Task<T> as_task(Task<T>&& task) noexcept {
   return std::move(task);
 }
 
+// The task's result(); KnownFinished skips the checks for a task known to have finished
+// without an exception.
+template <bool KnownFinished, class T>
+decltype(auto) result_of(Task<T>& task) {
+  if constexpr (KnownFinished) {
+    return TaskAccess::finished_result(task);
+  } else {
+    return task.result();
+  }
+}
+
 // A result for the gather's output: moved out when the gather owns the task alone, copied
 // when the caller still holds it (moved if T cannot be copied).
-template <class A, class T>
+template <class A, bool KnownFinished = false, class T>
 gather_value_t<A> take_result(Task<T>& task) {
   if constexpr (std::is_void_v<T>) {
-    task.result();
+    result_of<KnownFinished>(task);
     return std::monostate{};
   } else if constexpr (std::is_reference_v<T>) {
-    return task.result();
+    return result_of<KnownFinished>(task);
   } else if constexpr (Gatherable<A>::owned || !std::copy_constructible<T>) {
-    return T(std::move(task.result()));
+    return T(std::move(result_of<KnownFinished>(task)));
   } else {
-    return T(task.result());
+    return T(result_of<KnownFinished>(task));
   }
 }
 
@@ -174,10 +185,25 @@ class InOrderResults {
                                                             : std::is_nothrow_copy_constructible_v<T>);
   static constexpr bool nothrow = result_nothrow && std::is_nothrow_move_constructible_v<Element>;
 
-  static void take(void* self, std::size_t index) noexcept { static_cast<InOrderResults*>(self)->take_one(index); }
+  // The in-order hook: the task finished without an exception, and `results_` has room for
+  // every result (reserved), so the value goes in without the checks and without growing.
+  static void take(void* self, std::size_t index) noexcept {
+    auto& in_order = *static_cast<InOrderResults*>(self);
+    if (in_order.results_.size() == in_order.results_.capacity()) [[unlikely]] {
+      in_order.take_one(index);
+      return;
+    }
+    Task<T>& task = in_order.tasks_[index];
+    if constexpr (Settle) {
+      in_order.results_.emplace_back(std::in_place_index<0>, take_result<A, /*KnownFinished=*/true>(task));
+    } else {
+      in_order.results_.push_back(take_result<A, /*KnownFinished=*/true>(task));
+    }
+    // A task nobody else holds is freed while its frame is still in the cache.
+    task = {};
+  }
   void take_one(std::size_t index) {
     results_.push_back(take_element<A, Settle>(tasks_[index]));
-    // A task nobody else holds is freed while its frame is still in the cache.
     tasks_[index] = {};
   }
 

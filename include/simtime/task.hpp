@@ -136,6 +136,11 @@ struct TaskAccess {
   static TaskState& state(const Task<T>& task) {
     return task.checked();
   }
+  /// The stored result of a task its caller knows has finished without an exception.
+  template <class T>
+  static decltype(auto) finished_result(const Task<T>& task) {
+    return task.promise().stored_result();
+  }
 };
 
 /// Waits for a task's completion as its CompletionWaiter; blocks the awaiting task on it.
