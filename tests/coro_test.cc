@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 #include <pthread.h>
 
-#include <array>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -105,35 +104,6 @@ TEST(Coro, ResultsOfAWordOrLessAndLargerOnesSurviveAsTasksAndNestedCoros) {
   const std::string text = "simtime";
   EXPECT_EQ(run(small_and_large_results(text), clock),
             "-5000000000 2.5 -7/0.25 1/-1 x true true;-5000000000 2.5 -7/0.25 1/-1 x true true;200 3/4 true");
-}
-
-// Frames whose size is an odd multiple of 8 are placed 8 bytes off a 16-byte boundary: a
-// frame holding a 16-byte aligned local must still get its alignment after them.
-Coro<std::int64_t> returns_at_once(std::int64_t value) { co_return value; }
-Coro<std::uintptr_t> misalignment_of_a_16_byte_local() {
-  alignas(16) std::array<std::int64_t, 2> local{};
-  co_await sleep(1ms);
-  local[0] = 1;
-  co_return reinterpret_cast<std::uintptr_t>(local.data()) % 16;
-}
-Coro<std::uintptr_t> interleave_frame_sizes() {
-  std::vector<Task<std::int64_t>> small;
-  std::vector<Task<std::uintptr_t>> aligned;
-  for (int i = 0; i < 1000; ++i) {
-    small.push_back(create_task(returns_at_once(i)));
-    aligned.push_back(create_task(misalignment_of_a_16_byte_local()));
-    if (i % 3 == 0) small.push_back(create_task(returns_at_once(-i)));
-  }
-  std::uintptr_t misaligned = 0;
-  for (const std::uintptr_t offset : co_await gather(std::move(aligned))) misaligned += offset != 0;
-  co_await gather(std::move(small));
-  co_return misaligned;
-}
-
-TEST(Coro, A16ByteAlignedLocalIsAlignedWhateverFramesCameBefore) {
-  static_assert(alignof(std::max_align_t) >= 16);
-  VirtualClock clock;
-  EXPECT_EQ(run(interleave_frame_sizes(), clock), 0U);
 }
 
 Coro<int> throws_runtime_error() {
