@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "simtime/detail/creation_sites.hpp"
 #include "simtime/errors.hpp"
 #include "simtime/live_objects.hpp"
 
@@ -26,7 +27,7 @@ struct LoopAccess {
     task.set_resume_point(frame);
     task.loop_id = loop.id_;
     task.number = loop.next_task_number_++;
-    task.created_at = where;
+    task.creation_site = creation_site_number(where);
     task.refs = 1;  // the loop's, until the task finishes
     task.phase = TaskPhase::pending;
     ++live_counts.tasks;
@@ -194,7 +195,7 @@ void Loop::default_exception_handler(const UnretrievedException& report) {
 void Loop::report_unretrieved(TaskState& task) noexcept {
   task.exception_retrieved = true;
   try {
-    const UnretrievedException report{task.name(), task.created_at, task.exception()};
+    const UnretrievedException report{task.name(), task.created_at(), task.exception()};
     try {
       if (exception_handler_) {
         exception_handler_(report);
@@ -431,7 +432,7 @@ std::string Loop::describe_deadlock() const {
                   format_time(now()), blocked.size(), blocked.size() == 1 ? "" : "s");
   for (const TaskState* task : blocked) {
     fmt::format_to(std::back_inserter(message), "\n  task '{}' (created at {}:{}) waits on ", task->name(),
-                   task->created_at.file_name(), task->created_at.line());
+                   task->created_at().file_name(), task->created_at().line());
     if (!task->describe_wait(message)) message += "an awaitable simtime does not know";
   }
   return message;

@@ -75,7 +75,7 @@ class Task {
   /// The name given to create_task, or "Task-N" (N counts tasks per loop from 1).
   [[nodiscard]] std::string name() const { return checked().name(); }
   /// Where create_task was called.
-  [[nodiscard]] SourceLocation created_at() const { return checked().created_at; }
+  [[nodiscard]] SourceLocation created_at() const { return checked().created_at(); }
 
   /// The task's result. Throws InvalidStateError if it has not finished, CancelledError if
   /// it was cancelled, or the exception that escaped it.

@@ -92,12 +92,14 @@ enum class TaskPhase : std::uint8_t { nested, pending, running, done };
 struct TaskState {
   // The fields every step, finish and wait touch come first, within 64 bytes of the frame's
   // start (where the resume pointer is): a pass over a million tasks misses the cache once
-  // per task, not twice. The flags are bits, the number 48 bits and the loop a 16-bit number,
-  // so that a frame is as small as it can be (a million of them are read several times over).
+  // per task, not twice. The flags are bits, the number 36 bits, and the loop and the
+  // creation site 16-bit numbers, so that a frame is as small as it can be (a million of them
+  // are read several times over).
   std::uint32_t refs = 0;
   std::uint16_t cancel_requests = 0;  // asyncio's Task.cancelling(), saturating at 65535
   std::uint16_t loop_id = 0;          // its loop's number (see loop()); 0 once that loop has closed
-  std::uint64_t number : 48 = 0;      // Task-N (N wraps after 2^48 tasks on one loop)
+  std::uint64_t number : 36 = 0;      // Task-N (N wraps after 2^36 tasks on one loop)
+  std::uint64_t creation_site : 16 = 0;  // its number in creation_sites() (see created_at())
   TaskPhase phase : 2 = TaskPhase::nested;
   bool must_cancel : 1 = false;  // throw CancelledError at the next resumption
   // The wait it was blocked on was given up because of a cancellation: the resumption throws
@@ -146,7 +148,6 @@ struct TaskState {
   // -- the rest of a task's state --
   TaskState* live_prev = nullptr;  // the loop's list of the task frames it knows
   TaskState* live_next = nullptr;
-  SourceLocation created_at;
 
   TaskState() noexcept {}  // not defaulted: g++ 12 deletes it for the exception_ptr in a union
   TaskState(const TaskState&) = delete;
@@ -160,6 +161,8 @@ struct TaskState {
   }
 
   [[nodiscard]] bool done() const noexcept { return phase == TaskPhase::done; }
+  /// Where create_task was called.
+  [[nodiscard]] SourceLocation created_at() const noexcept;
   /// The loop that runs the task; null once it has closed.
   [[nodiscard]] Loop* loop() const noexcept;
   /// Task only, until its body ends: the innermost frame, where it is suspended.
