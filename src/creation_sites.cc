@@ -39,6 +39,12 @@ SourceLocation CreationSites::site(std::uint16_t number) const noexcept {
   return blocks_[number / block_size][number % block_size];
 }
 
+std::uint16_t number_and_remember(const SourceLocation& site, RememberedSite& slot) {
+  const std::uint16_t number = creation_sites().number(site);
+  slot = RememberedSite{site, number, true};
+  return number;
+}
+
 CreationSites& creation_sites() {
   // Never destroyed: tasks may be created and described during static destruction.
   static auto* const sites = new CreationSites(CreationSites::largest_capacity);

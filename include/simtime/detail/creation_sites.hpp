@@ -9,10 +9,12 @@
 #pragma once
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 #include <unordered_map>
 
 #include "simtime/source_location.hpp"
@@ -64,23 +66,46 @@ class CreationSites {
 /// The process's table of task creation sites.
 CreationSites& creation_sites();
 
+// A thread's cache of the sites it numbered last, by where the SourceLocation points: with
+// g++ it is one pointer to the site's constant data, compared as a word.
+struct RememberedSite {
+  SourceLocation site;
+  std::uint16_t number = 0;
+  bool filled = false;
+
+  static constexpr bool one_word =
+      sizeof(SourceLocation) == sizeof(std::uintptr_t) && std::is_trivially_copyable_v<SourceLocation>;
+  // Templates, so that only the branch for this compiler's SourceLocation is compiled.
+  template <class Site>
+  static std::uintptr_t identity(const Site& site) noexcept {
+    if constexpr (one_word) {
+      return std::bit_cast<std::uintptr_t>(site);
+    } else {
+      return reinterpret_cast<std::uintptr_t>(site.file_name()) + site.line() * 31 + site.column();
+    }
+  }
+  template <class Site>
+  [[nodiscard]] bool holds(const Site& other) const noexcept {
+    if constexpr (one_word) {
+      return filled && identity(site) == identity(other);
+    } else {
+      return filled && site.file_name() == other.file_name() && site.line() == other.line() &&
+             site.column() == other.column();
+    }
+  }
+};
+inline constexpr std::size_t remembered_sites = 64;
+inline thread_local RememberedSite remembered_site[remembered_sites];
+
+/// Numbers `site` in creation_sites() and remembers it in `slot`. Out of line: the common
+/// case, a site the thread has numbered before, stays a few instructions.
+std::uint16_t number_and_remember(const SourceLocation& site, RememberedSite& slot);
+
 /// The number of `site` in creation_sites(), from this thread's cache when it has numbered
 /// the site before (the usual case: tasks are made in loops).
 inline std::uint16_t creation_site_number(const SourceLocation& site) {
-  struct Remembered {
-    const char* file = nullptr;
-    std::uint_least32_t line = 0;
-    std::uint_least32_t column = 0;
-    std::uint16_t number = 0;
-  };
-  static constexpr std::size_t cache_size = 64;
-  static thread_local Remembered cache[cache_size];
-  const std::size_t slot = (reinterpret_cast<std::uintptr_t>(site.file_name()) / 8 + site.line() * 31) % cache_size;
-  Remembered& remembered = cache[slot];
-  if (remembered.file != site.file_name() || remembered.line != site.line() || remembered.column != site.column()) {
-    remembered = {site.file_name(), site.line(), site.column(), creation_sites().number(site)};
-  }
-  return remembered.number;
+  RememberedSite& slot = remembered_site[(RememberedSite::identity(site) / 8) % remembered_sites];
+  return slot.holds(site) ? slot.number : number_and_remember(site, slot);
 }
 
 }  // namespace simtime::detail
