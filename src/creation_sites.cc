@@ -41,7 +41,7 @@ SourceLocation CreationSites::site(std::uint16_t number) const noexcept {
 
 std::uint16_t number_and_remember(const SourceLocation& site, RememberedSite& slot) {
   const std::uint16_t number = creation_sites().number(site);
-  slot = RememberedSite{site, number, true};
+  slot = RememberedSite{site, number};
   return number;
 }
 

@@ -67,11 +67,12 @@ class CreationSites {
 CreationSites& creation_sites();
 
 // A thread's cache of the sites it numbered last, by where the SourceLocation points: with
-// g++ it is one pointer to the site's constant data, compared as a word.
+// g++ it is one pointer to the site's constant data, compared as a word. An entry not yet
+// filled holds the empty site with number 0, which reads back as the empty site: right as
+// it stands, so nothing marks it unfilled.
 struct RememberedSite {
   SourceLocation site;
   std::uint16_t number = 0;
-  bool filled = false;
 
   static constexpr bool one_word =
       sizeof(SourceLocation) == sizeof(std::uintptr_t) && std::is_trivially_copyable_v<SourceLocation>;
@@ -87,9 +88,9 @@ struct RememberedSite {
   template <class Site>
   [[nodiscard]] bool holds(const Site& other) const noexcept {
     if constexpr (one_word) {
-      return filled && identity(site) == identity(other);
+      return identity(site) == identity(other);
     } else {
-      return filled && site.file_name() == other.file_name() && site.line() == other.line() &&
+      return site.file_name() == other.file_name() && site.line() == other.line() &&
              site.column() == other.column();
     }
   }
