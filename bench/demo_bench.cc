@@ -3,7 +3,6 @@
 #include <benchmark/benchmark.h>
 
 #include <chrono>
-
 #include <simtime/simtime.hpp>
 
 #include "bench/counters.hpp"

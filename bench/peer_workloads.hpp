@@ -17,11 +17,10 @@
 #pragma once
 
 #include <cstdint>
+#include <simtime/simtime.hpp>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 namespace simtime::bench {
 

@@ -7,9 +7,8 @@
 #include <chrono>
 #include <cstdint>
 #include <numeric>
-#include <vector>
-
 #include <simtime/simtime.hpp>
+#include <vector>
 
 #include "bench/counters.hpp"
 #include "bench/peer_workloads.hpp"

@@ -6,9 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <vector>
-
 #include <simtime/simtime.hpp>
+#include <vector>
 
 #include "bench/counters.hpp"
 #include "bench/splitmix.hpp"

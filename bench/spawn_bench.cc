@@ -3,9 +3,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
-#include <string>
-
 #include <simtime/simtime.hpp>
+#include <string>
 
 #include "bench/counters.hpp"
 #include "bench/peer_workloads.hpp"

@@ -16,11 +16,10 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <simtime/simtime.hpp>
 #include <string_view>
 #include <system_error>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "bench/peer_workloads.hpp"
 

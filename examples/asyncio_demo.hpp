@@ -3,9 +3,8 @@
 #pragma once
 
 #include <functional>
-#include <string>
-
 #include <simtime/simtime.hpp>
+#include <string>
 
 namespace demo {
 

@@ -25,7 +25,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--mode=sync") {
       mode = demo::Mode::sync;
     } else {
-      fmt::print(stderr, "asyncio_demo: unknown argument '{}'\nusage: asyncio_demo [--clock=real|virtual] [--mode=async|sync]\n", arg);
+      fmt::print(
+          stderr,
+          "asyncio_demo: unknown argument '{}'\nusage: asyncio_demo [--clock=real|virtual] [--mode=async|sync]\n", arg);
       return 2;
     }
   }

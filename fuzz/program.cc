@@ -107,7 +107,8 @@ void describe_body(const Program& program, int index, int depth, std::string& ou
       fmt::format_to(std::back_inserter(out), " {}", op.args[static_cast<std::size_t>(i)]);
     }
     if (const int at = duration_argument(op.kind); at >= 0) {
-      fmt::format_to(std::back_inserter(out), " ({}ns)", decode_duration(op.args[static_cast<std::size_t>(at)]).count());
+      fmt::format_to(std::back_inserter(out), " ({}ns)",
+                     decode_duration(op.args[static_cast<std::size_t>(at)]).count());
     }
     out += '\n';
     for (int child : op.children) describe_body(program, child, depth + 2, out);

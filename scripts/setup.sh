@@ -14,6 +14,8 @@ packages=(
   libbenchmark-dev
   clang-14            # bazel --config=clang, and fuzz/run.sh
   libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for clang-14 (fuzz/run.sh)
+  clang-format-14     # scripts/check_format.sh, run by .ci/run
+  cmake               # the CMake build beside Bazel
 )
 
 missing=()

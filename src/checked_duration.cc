@@ -14,7 +14,8 @@ void throw_duration_overflow(const char* caller, std::string amount) {
 void throw_deadline_overflow(TimePoint now, Duration delay, const char* caller) {
   // A negative delay from a negative time underflows.
   throw std::invalid_argument(fmt::format("{}: now {} + {} {} the clock", caller, format_time(now),
-                                          format_duration(delay), delay > Duration::zero() ? "overflows" : "underflows"));
+                                          format_duration(delay),
+                                          delay > Duration::zero() ? "overflows" : "underflows"));
 }
 
 }  // namespace simtime::detail

@@ -30,8 +30,9 @@ void Wakeup::wait() {
 
 void VirtualClock::advance_to(TimePoint when) {
   if (when < now_) {
-    throw std::invalid_argument(fmt::format("VirtualClock::advance_to: {} is earlier than now ({}); time never goes backwards",
-                                            format_time(when), format_time(now_)));
+    throw std::invalid_argument(
+        fmt::format("VirtualClock::advance_to: {} is earlier than now ({}); time never goes backwards",
+                    format_time(when), format_time(now_)));
   }
   now_ = when;
 }
@@ -41,8 +42,8 @@ void VirtualClock::advance(Duration delta) {
     throw std::invalid_argument(fmt::format("VirtualClock::advance: negative delta {}", format_duration(delta)));
   }
   if (now_.time_since_epoch() > Duration::max() - delta) {
-    throw std::invalid_argument(fmt::format("VirtualClock::advance: now {} + {} overflows the clock",
-                                            format_time(now_), format_duration(delta)));
+    throw std::invalid_argument(fmt::format("VirtualClock::advance: now {} + {} overflows the clock", format_time(now_),
+                                            format_duration(delta)));
   }
   now_ += delta;
 }

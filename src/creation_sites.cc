@@ -12,11 +12,10 @@ std::size_t CreationSites::KeyHash::operator()(const Key& key) const noexcept {
 }
 
 CreationSites::CreationSites(std::size_t capacity)
-    : capacity_(capacity <= largest_capacity
-                    ? capacity
-                    : throw std::invalid_argument(fmt::format(
-                          "CreationSites: room for {} sites asked, at most {} can be numbered", capacity,
-                          largest_capacity))) {}
+    : capacity_(capacity <= largest_capacity ? capacity
+                                             : throw std::invalid_argument(fmt::format(
+                                                   "CreationSites: room for {} sites asked, at most {} can be numbered",
+                                                   capacity, largest_capacity))) {}
 
 std::uint16_t CreationSites::number(const SourceLocation& site) {
   const Key key{site.file_name(), site.line(), site.column()};
@@ -27,7 +26,7 @@ std::uint16_t CreationSites::number(const SourceLocation& site) {
   const auto next = static_cast<std::uint16_t>(count + 1);
   std::unique_ptr<SourceLocation[]>& block = blocks_[next / block_size];
   if (!block) block = std::make_unique<SourceLocation[]>(block_size);  // may throw: nothing has changed
-  numbers_.emplace(key, next);                                          // may throw: an unused block stays
+  numbers_.emplace(key, next);                                         // may throw: an unused block stays
   block[next % block_size] = site;
   count_.store(next, std::memory_order_release);
   return next;

@@ -8,8 +8,8 @@ CancelledError::CancelledError(const std::string& message) : std::runtime_error(
 namespace {
 
 std::string describe_group(const std::string& message, const std::vector<std::exception_ptr>& exceptions) {
-  std::string text = message + " (" + std::to_string(exceptions.size()) + " sub-exception" +
-                     (exceptions.size() == 1 ? "" : "s") + ")";
+  std::string text =
+      message + " (" + std::to_string(exceptions.size()) + " sub-exception" + (exceptions.size() == 1 ? "" : "s") + ")";
   for (const auto& exception : exceptions) {
     try {
       std::rethrow_exception(exception);

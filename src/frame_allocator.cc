@@ -40,6 +40,7 @@ class ChunkRegistry {
     chunks_.push_back(chunk);
     return chunk;
   }
+
  private:
   std::mutex mutex_;
   std::vector<void*> chunks_;

@@ -3,11 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <mutex>
-#include <thread>
-#include <cstdio>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "simtime/detail/creation_sites.hpp"
@@ -87,8 +87,8 @@ std::uint16_t take_loop_id(Loop& loop) {
     numbers.returned.reserve(numbers.never_used);  // so that giving the number back cannot fail
     id = static_cast<std::uint16_t>(numbers.never_used++);
   } else {
-    throw std::runtime_error(fmt::format("Loop: {} loops are alive already, the most there can be at once",
-                                         std::size(loops_by_id) - 1));
+    throw std::runtime_error(
+        fmt::format("Loop: {} loops are alive already, the most there can be at once", std::size(loops_by_id) - 1));
   }
   loops_by_id[id] = &loop;
   return id;
@@ -124,7 +124,9 @@ void disarm_sleep(TaskState& task, std::uint32_t slot) noexcept {
   if (Loop* const loop = task.loop()) LoopAccess::timers(*loop).remove(slot);
 }
 
-void arm_timer(CallbackTimer& timer, TimePoint deadline) { LoopAccess::timers(*timer.task->loop()).push(timer, deadline); }
+void arm_timer(CallbackTimer& timer, TimePoint deadline) {
+  LoopAccess::timers(*timer.task->loop()).push(timer, deadline);
+}
 
 void disarm_timer(CallbackTimer& timer) noexcept {
   if (!timer.armed()) return;
@@ -176,9 +178,7 @@ void Loop::set_step_observer(StepObserver observer) { step_observer_ = std::move
 
 // Out of line, so that a step without an observer builds no StepEvent on its stack (for
 // the same reason as end_cancelled).
-void Loop::notify_step_observer(std::uint64_t task_id, bool finished) {
-  step_observer_(StepEvent{task_id, finished});
-}
+void Loop::notify_step_observer(std::uint64_t task_id, bool finished) { step_observer_(StepEvent{task_id, finished}); }
 
 void Loop::default_exception_handler(const UnretrievedException& report) {
   std::string what = "an exception not derived from std::exception";
@@ -188,8 +188,8 @@ void Loop::default_exception_handler(const UnretrievedException& report) {
     what = error.what();
   } catch (...) {
   }
-  fmt::print(stderr, "simtime: Task exception was never retrieved: task '{}' created at {}:{}: {}\n",
-             report.task_name, report.created_at.file_name(), report.created_at.line(), what);
+  fmt::print(stderr, "simtime: Task exception was never retrieved: task '{}' created at {}:{}: {}\n", report.task_name,
+             report.created_at.file_name(), report.created_at.line(), what);
 }
 
 void Loop::report_unretrieved(TaskState& task) noexcept {
@@ -318,8 +318,7 @@ bool Loop::run_until_done_or_stuck(TaskState* main) {
   // default executor down).
   // A job's report is posted in the same step that ends the job (OutsideQueue::post), so a
   // job seen finished has its report visible: has_calls() is asked again after in_flight().
-  while (main != nullptr ? !main->done()
-                         : unfinished_tasks_ > 0 || outside_.in_flight() > 0 || outside_.has_calls()) {
+  while (main != nullptr ? !main->done() : unfinished_tasks_ > 0 || outside_.in_flight() > 0 || outside_.has_calls()) {
     if (runnable_.head == nullptr && !outside_.has_calls()) {
       const auto deadline = timers_.next_deadline();
       if (outside_.in_flight() > 0) {
@@ -426,10 +425,10 @@ std::string Loop::describe_deadlock() const {
     if (!task->done()) blocked.push_back(task);
   }
   std::reverse(blocked.begin(), blocked.end());
-  std::string message =
-      fmt::format("deadlock at {}: no task can run, no timer is armed, and the main task has not finished; "
-                  "{} blocked task{}:",
-                  format_time(now()), blocked.size(), blocked.size() == 1 ? "" : "s");
+  std::string message = fmt::format(
+      "deadlock at {}: no task can run, no timer is armed, and the main task has not finished; "
+      "{} blocked task{}:",
+      format_time(now()), blocked.size(), blocked.size() == 1 ? "" : "s");
   for (const TaskState* task : blocked) {
     fmt::format_to(std::back_inserter(message), "\n  task '{}' (created at {}:{}) waits on ", task->name(),
                    task->created_at().file_name(), task->created_at().line());

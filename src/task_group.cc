@@ -14,9 +14,7 @@ class TaskGroup::AllDone final : public detail::Blocker {
  public:
   explicit AllDone(TaskGroup& group) noexcept : group_(group) {}
   bool await_ready() const noexcept { return group_.unfinished_ == 0; }
-  void await_suspend(std::coroutine_handle<> awaiting) {
-    group_.waiting_ = &detail::suspend_current(awaiting, this);
-  }
+  void await_suspend(std::coroutine_handle<> awaiting) { group_.waiting_ = &detail::suspend_current(awaiting, this); }
   void await_resume() const {
     if (group_.parent_ != nullptr) group_.parent_->throw_if_cancel_requested();
   }
@@ -41,7 +39,9 @@ void TaskGroup::enter() {
   entered_ = true;
   abort_timer_.group = this;
   abort_timer_.task = parent_;
-  abort_timer_.on_fire = [](detail::CallbackTimer& timer) { static_cast<AbortTimer&>(timer).group->abort_after_failure(); };
+  abort_timer_.on_fire = [](detail::CallbackTimer& timer) {
+    static_cast<AbortTimer&>(timer).group->abort_after_failure();
+  };
 }
 
 void TaskGroup::check_can_create() const {

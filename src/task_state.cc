@@ -193,6 +193,8 @@ void TaskAwaiterBase::await_suspend(std::coroutine_handle<> awaiting) {
 
 bool TaskAwaiterBase::cancel_wait(TaskState&) { return target_->cancel(); }
 
-void TaskAwaiterBase::describe(std::string& out) const { fmt::format_to(std::back_inserter(out), "task '{}'", target_->name()); }
+void TaskAwaiterBase::describe(std::string& out) const {
+  fmt::format_to(std::back_inserter(out), "task '{}'", target_->name());
+}
 
 }  // namespace simtime::detail

@@ -235,9 +235,7 @@ void TimerQueue::renumber() noexcept {
   drop_dead_entries();
   std::sort(overdue_.begin(), overdue_.end(), [](const Entry& a, const Entry& b) { return later(b, a); });
   std::uint32_t sequence = 0;
-  const auto number = [&](Entry& entry) {
-    entry.sequence = ++sequence;
-  };
+  const auto number = [&](Entry& entry) { entry.sequence = ++sequence; };
   for (Entry& entry : overdue_) number(entry);
   for (Bucket& bucket : buckets_) {
     for (Entry& entry : bucket) number(entry);

@@ -6,8 +6,8 @@
 
 namespace simtime::detail {
 
-WaitTasks::WaitTasks(TaskList tasks, WaitUntil until, OnCancel on_cancel,
-                     std::optional<TimePoint> deadline, InOrderTake in_order)
+WaitTasks::WaitTasks(TaskList tasks, WaitUntil until, OnCancel on_cancel, std::optional<TimePoint> deadline,
+                     InOrderTake in_order)
     : tasks_(tasks), in_order_(in_order), deadline_(deadline), until_(until), on_cancel_(on_cancel) {
   timer_.owner = this;
   timer_.on_fire = &WaitTasks::on_deadline;
@@ -98,9 +98,13 @@ bool WaitTasks::await_suspend(std::coroutine_handle<> awaiting) {
   return true;
 }
 
-void WaitTasks::on_joined_task_done(JoinWaiter& join, TaskState& task) { static_cast<Join&>(join).owner->task_done(task); }
+void WaitTasks::on_joined_task_done(JoinWaiter& join, TaskState& task) {
+  static_cast<Join&>(join).owner->task_done(task);
+}
 
-void WaitTasks::on_task_done(CompletionWaiter& node, TaskState& task) { static_cast<Node&>(node).owner->task_done(task); }
+void WaitTasks::on_task_done(CompletionWaiter& node, TaskState& task) {
+  static_cast<Node&>(node).owner->task_done(task);
+}
 
 void WaitTasks::leave_joined_tasks() noexcept {
   for (TaskState* task : untaken()) {
@@ -144,8 +148,8 @@ bool WaitTasks::cancel_wait(TaskState& waiter) {
 }
 
 void WaitTasks::describe(std::string& out) const {
-  fmt::format_to(std::back_inserter(out), "{} of {} tasks, waiting for", on_cancel_ == OnCancel::cancel_tasks ? "gather" : "wait",
-                 tasks_.size());
+  fmt::format_to(std::back_inserter(out), "{} of {} tasks, waiting for",
+                 on_cancel_ == OnCancel::cancel_tasks ? "gather" : "wait", tasks_.size());
   const char* separator = " ";
   for (const TaskState* task : untaken()) {
     if (task->done()) continue;

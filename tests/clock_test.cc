@@ -4,13 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <simtime/simtime.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 namespace simtime {
 namespace {

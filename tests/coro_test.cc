@@ -1,18 +1,17 @@
 #include "simtime/coro.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fmt/format.h>
 #include <pthread.h>
 
 #include <cstdint>
 #include <memory>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "tests/timeline.hpp"
 
@@ -90,8 +89,8 @@ Coro<std::string> small_and_large_results(const std::string& text) {
   for (int pass = 0; pass < 2; ++pass) {
     const Pair32 p = co_await pair;
     const Wide w = co_await wide;
-    out += fmt::format("{} {} {}/{} {}/{} {} {} {};", co_await number, co_await real, p.first, p.second, w.low,
-                       w.high, co_await letter, *co_await pointer == text, &co_await reference == &text.front());
+    out += fmt::format("{} {} {}/{} {}/{} {} {} {};", co_await number, co_await real, p.first, p.second, w.low, w.high,
+                       co_await letter, *co_await pointer == text, &co_await reference == &text.front());
   }
   const Wide nested = co_await after_a_sleep(Wide{3, 4});
   out += fmt::format("{} {}/{} {}", co_await after_a_sleep(std::uint8_t{200}), nested.low, nested.high,

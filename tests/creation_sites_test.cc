@@ -5,12 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 namespace simtime::detail {
 namespace {

@@ -3,10 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <simtime/simtime.hpp>
 #include <string>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "examples/asyncio_demo.hpp"
 
@@ -17,7 +16,9 @@ using ::testing::ElementsAre;
 
 std::vector<std::string> run_demo(demo::Mode mode, simtime::Clock& clock, simtime::Duration unit = 1s) {
   std::vector<std::string> lines;
-  simtime::run(demo::tutorial(mode, [&](const std::string& line) { lines.push_back(line); }, unit), clock);
+  simtime::run(demo::tutorial(
+                   mode, [&](const std::string& line) { lines.push_back(line); }, unit),
+               clock);
   return lines;
 }
 

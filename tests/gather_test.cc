@@ -4,13 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <tuple>
 #include <variant>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "tests/timeline.hpp"
 
@@ -91,7 +90,7 @@ Coro<std::unique_ptr<int>> boxed_after(Duration delay, int value) {
 
 Coro<int> move_only_results() {
   auto [a, b] = co_await gather(boxed_after(1s, 4), boxed_after(2s, 5));
-  co_return *a * *b;
+  co_return *a** b;
 }
 
 TEST(Gather, MovesMoveOnlyResultsOut) {
@@ -121,8 +120,7 @@ int unretrieved_after_running(Coro<> main) {
 
 Coro<> first_exception(test::Timeline& timeline) {
   try {
-    co_await gather(note_after(5s, timeline, "slow child finished"), fail_after(1s, "first"),
-                    fail_after(2s, "second"));
+    co_await gather(note_after(5s, timeline, "slow child finished"), fail_after(1s, "first"), fail_after(2s, "second"));
   } catch (const std::runtime_error& error) {
     timeline.note(std::string("gather threw ") + error.what());
   }
@@ -194,11 +192,12 @@ TEST(Gather, ReturnExceptionsGivesEveryOutcomeInArgumentOrder) {
   VirtualClock clock;
   auto body = []() -> Coro<std::vector<std::string>> {
     auto cancelled = create_task(int_after(10s, 3));
-    auto [a, b, c] = co_await gather(return_exceptions, int_after(2s, 1), fails_after(1s), [](Task<int> victim) -> Coro<int> {
-      co_await sleep(500ms);
-      victim.cancel();
-      co_return co_await victim;
-    }(cancelled));
+    auto [a, b, c] =
+        co_await gather(return_exceptions, int_after(2s, 1), fails_after(1s), [](Task<int> victim) -> Coro<int> {
+          co_await sleep(500ms);
+          victim.cancel();
+          co_return co_await victim;
+        }(cancelled));
     co_return std::vector<std::string>{describe_outcome(a), describe_outcome(b), describe_outcome(c)};
   };
   EXPECT_THAT(run(body(), clock), testing::ElementsAre("1", "child failed", "cancelled"));
@@ -233,7 +232,7 @@ TEST(Gather, CancellingTheAwaiterThrowsCancelledErrorEvenWithReturnExceptions) {
       co_await waiter;
     } catch (const CancelledError&) {
       co_return "CancelledError at " + format_time(now()) + ", timers " +
-                std::to_string(get_running_loop().pending_timer_count());
+          std::to_string(get_running_loop().pending_timer_count());
     }
     co_return "not cancelled";
   };
@@ -369,7 +368,8 @@ TEST(Gather, ARangeWhoseChildrenFinishOutOfOrderKeepsRangeOrder) {
   VirtualClock clock;
   auto body = []() -> Coro<std::vector<int>> {
     std::vector<Task<int>> tasks;
-    for (const int seconds : {3, 1, 2, 5, 4}) tasks.push_back(create_task(value_after(std::chrono::seconds(seconds), seconds)));
+    for (const int seconds : {3, 1, 2, 5, 4})
+      tasks.push_back(create_task(value_after(std::chrono::seconds(seconds), seconds)));
     auto results = co_await gather(tasks);
     // The caller's handles still see every result.
     for (const auto& task : tasks) results.push_back(task.result());
@@ -406,7 +406,8 @@ TEST(Gather, ARangeFailingAfterSomeChildrenWereTakenThrowsTheFirstFailure) {
 // Cancelling a gather cancels only the children not taken yet (the others are gone).
 Coro<std::vector<std::string>> cancel_after_some_were_taken() {
   std::vector<Task<int>> children;
-  for (const int seconds : {1, 2, 10, 11}) children.push_back(create_task(value_after(std::chrono::seconds(seconds), seconds)));
+  for (const int seconds : {1, 2, 10, 11})
+    children.push_back(create_task(value_after(std::chrono::seconds(seconds), seconds)));
   auto gathering = create_task(gather(children));
   co_await sleep(3s);
   gathering.cancel();

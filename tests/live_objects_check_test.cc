@@ -20,8 +20,9 @@ TEST(LiveObjectsCheck, NamesATestThatEndsWithAFrameAlive) {
     auto kept = never_awaited();  // a frame alive when the "test" ends
     check.OnTestEnd(test);
   }
-  EXPECT_THAT(check.leaks(),
-              ElementsAre("LiveObjectsCheck.NamesATestThatEndsWithAFrameAlive: 1 frames, 0 tasks, 0 timers still alive"));
+  EXPECT_THAT(
+      check.leaks(),
+      ElementsAre("LiveObjectsCheck.NamesATestThatEndsWithAFrameAlive: 1 frames, 0 tasks, 0 timers still alive"));
 }
 
 TEST(LiveObjectsCheck, IsSilentWhenEverythingIsReleased) {

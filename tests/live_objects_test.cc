@@ -22,7 +22,7 @@ TEST(LiveObjects, CountsFramesTasksAndTimersWhileTheyLive) {
     co_await sleeper;
   };
   run(body(), clock);
-  EXPECT_EQ(during.tasks - before.tasks, 2u);   // main and the sleeper
+  EXPECT_EQ(during.tasks - before.tasks, 2u);    // main and the sleeper
   EXPECT_EQ(during.timers - before.timers, 1u);  // the sleeper's
   EXPECT_GE(during.frames - before.frames, 2u);
   EXPECT_EQ(live_objects(), before);

@@ -1,15 +1,14 @@
 #include "simtime/loop.hpp"
 
-#include <gmock/gmock.h>
 #include <fmt/format.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "tests/timeline.hpp"
 
@@ -230,8 +229,8 @@ TEST(Loop, ATaskWokenDuringATurnRunsInTheNextTurn) {
   VirtualClock clock;
   test::Timeline timeline;
   run(turn_order(timeline), clock);
-  EXPECT_THAT(timeline.lines(), ElementsAre("0s awaited task finished", "0s bystander step 2", "0s awaiter woke",
-                                            "0s bystander step 3"));
+  EXPECT_THAT(timeline.lines(),
+              ElementsAre("0s awaited task finished", "0s bystander step 2", "0s awaiter woke", "0s bystander step 3"));
 }
 
 }  // namespace

@@ -10,11 +10,10 @@
 #include <cstdint>
 #include <limits>
 #include <numeric>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 namespace simtime {
 namespace {
@@ -56,8 +55,7 @@ RC_GTEST_PROP(VirtualTime, WakeOrderIsTheDelaysSortedWithTiesInCreationOrder, ()
 }
 
 RC_GTEST_PROP(VirtualTime, TotalElapsedIsTheLargestDelay, ()) {
-  const auto delays =
-      *rc::gen::container<std::vector<std::int64_t>>(rc::gen::inRange<std::int64_t>(0, 1'000'000'000));
+  const auto delays = *rc::gen::container<std::vector<std::int64_t>>(rc::gen::inRange<std::int64_t>(0, 1'000'000'000));
   VirtualClock clock;
   std::vector<Wake> wakes;
   run(sleep_all(delays, wakes), clock);
@@ -77,8 +75,8 @@ Coro<> chained_sleeps(const std::vector<std::int64_t>& steps_ns, std::vector<Tim
 }
 
 RC_GTEST_PROP(VirtualTime, SleepWakesAtExactlyNowPlusTheDurationAndTimeNeverGoesBack, ()) {
-  const auto steps = *rc::gen::container<std::vector<std::int64_t>>(
-      rc::gen::inRange<std::int64_t>(-1'000'000'000, 1'000'000'000'000));
+  const auto steps =
+      *rc::gen::container<std::vector<std::int64_t>>(rc::gen::inRange<std::int64_t>(-1'000'000'000, 1'000'000'000'000));
   VirtualClock clock;
   std::vector<TimePoint> seen;
   run(chained_sleeps(steps, seen), clock);
@@ -111,8 +109,7 @@ Coro<std::string> sleep_from(Duration delay) {
 }
 
 RC_GTEST_PROP(VirtualTime, SleepIsExactOrRefusesToOverflowAtTheInt64Edges, ()) {
-  const std::int64_t start = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max())
-                                  .as("start");
+  const std::int64_t start = *rc::gen::inRange<std::int64_t>(0, std::numeric_limits<std::int64_t>::max()).as("start");
   const std::int64_t delay = *nanoseconds_with_extremes().as("delay");
   VirtualClock clock;
   clock.advance_to(TimePoint{Duration{start}});

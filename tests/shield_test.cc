@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
-
-#include <simtime/simtime.hpp>
 
 #include "tests/timeline.hpp"
 

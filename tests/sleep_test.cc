@@ -4,11 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "tests/timeline.hpp"
 
@@ -50,8 +49,8 @@ TEST(Sleep, VirtualTimeIsExactToTheNanosecond) {
   VirtualClock clock;
   test::Timeline timeline;
   run(nanosecond_steps(timeline), clock);
-  EXPECT_THAT(timeline.lines(), ElementsAre("1ns one nanosecond", "31536000000000001ns a year later",
-                                            "31536000000000002ns until"));
+  EXPECT_THAT(timeline.lines(),
+              ElementsAre("1ns one nanosecond", "31536000000000001ns a year later", "31536000000000002ns until"));
 }
 
 // The deadline is fixed by the first await: awaiting the same sleep again does not start a

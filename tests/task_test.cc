@@ -4,11 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "tests/timeline.hpp"
 
@@ -416,8 +415,7 @@ TEST(Task, CreateTaskOutsideARunningLoopIsAnError) {
     create_task(after(1s, 1));
     FAIL() << "create_task did not throw";
   } catch (const std::runtime_error& error) {
-    EXPECT_STREQ(error.what(),
-                 "create_task: no running event loop (call it from a coroutine run by simtime::run)");
+    EXPECT_STREQ(error.what(), "create_task: no running event loop (call it from a coroutine run by simtime::run)");
   }
 }
 
@@ -531,8 +529,8 @@ Coro<std::string> unusual_results() {
   } catch (const std::runtime_error& e) {
     error = e.what();
   }
-  co_return std::to_string(static_cast<int>(w.value * 10)) + " " + std::to_string(n.value) + " " +
-            std::to_string(k) + " " + error;
+  co_return std::to_string(static_cast<int>(w.value * 10)) + " " + std::to_string(n.value) + " " + std::to_string(k) +
+      " " + error;
 }
 
 TEST(Task, ResultsOfAnyAlignmentAndConstructionLiveAndDieWithTheFrame) {

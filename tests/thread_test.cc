@@ -5,12 +5,11 @@
 
 #include <chrono>
 #include <memory>
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "tests/timeline.hpp"
 
@@ -118,11 +117,10 @@ TEST(ToThread, CancellingTheAwaiterStopsWaitingAndRunWaitsForTheJob) {
   VirtualClock clock;
   auto finished = std::make_shared<std::atomic<bool>>(false);
   auto body = [finished]() -> Coro<std::string> {
-    auto waiting = create_task(to_thread(
-        [finished] {
-          std::this_thread::sleep_for(30ms);
-          finished->store(true);
-        }));
+    auto waiting = create_task(to_thread([finished] {
+      std::this_thread::sleep_for(30ms);
+      finished->store(true);
+    }));
     co_await sleep(0s);
     waiting.cancel();
     try {

@@ -1,10 +1,9 @@
 // Test support: a record of what happened when, on the running loop's clock.
 #pragma once
 
+#include <simtime/simtime.hpp>
 #include <string>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 namespace simtime::test {
 

@@ -3,11 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <simtime/simtime.hpp>
 
 #include "tests/timeline.hpp"
 
@@ -382,7 +381,7 @@ TEST(Timeout, TheTaskIsNotLeftCancelledAfterATimeout) {
     auto task = create_task(outcome(timeout(1ms, [](Timeout&) -> Coro<> { co_await sleep(10s); })));
     auto result = co_await task;
     co_return result + (task.cancelled() ? ", cancelled" : ", not cancelled") +
-              ", cancelling=" + std::to_string(task.cancelling());
+        ", cancelling=" + std::to_string(task.cancelling());
   };
   EXPECT_EQ(run(body(), clock), "TimeoutError at 1ms, not cancelled, cancelling=0");
 }
@@ -434,9 +433,7 @@ TEST(Timeout, SaysWhichDeadlinePassedAndRefusesReschedulingBeforeEntry) {
   VirtualClock clock;
   auto body = []() -> Coro<std::string> {
     try {
-      co_await timeout(1s, [&](Timeout&) -> Coro<> {
-        co_await sleep(2s);
-      });
+      co_await timeout(1s, [&](Timeout&) -> Coro<> { co_await sleep(2s); });
     } catch (const TimeoutError& error) {
       co_return error.what();
     }
@@ -462,7 +459,7 @@ TYPED_TEST_P(OnBothClocks, WaitForTimesOutInOrder) {
     auto slow = co_await outcome(wait_for(value_after(200ms, 1), 5ms));
     auto quick = co_await outcome(wait_for(value_after(1ms, 2), 1s));
     co_return (slow.starts_with("TimeoutError") ? std::string("timeout") : slow) + ", " +
-              (quick.starts_with("value 2") ? std::string("value") : quick);
+        (quick.starts_with("value 2") ? std::string("value") : quick);
   };
   EXPECT_EQ(run(body(), clock), "timeout, value");
   EXPECT_LT(clock.now(), TimePoint{10s});

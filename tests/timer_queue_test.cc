@@ -7,8 +7,6 @@
 // timers land in the heap of overdue ones too.
 #include "simtime/detail/timer_queue.hpp"
 
-#include "simtime/detail/task_state.hpp"
-
 #include <gtest/gtest.h>
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
@@ -21,6 +19,8 @@
 #include <set>
 #include <tuple>
 #include <vector>
+
+#include "simtime/detail/task_state.hpp"
 
 namespace simtime::detail {
 namespace {
@@ -144,7 +144,8 @@ TEST(TimerQueue, ClearUnarmsEveryTimerWithoutFiringAny) {
   TimerQueue queue;
   std::vector<CallbackTimer> timers(3);
   std::vector<TaskState> sleepers(2);
-  for (std::size_t i = 0; i < timers.size(); ++i) queue.push(timers[i], TimePoint(Duration(static_cast<std::int64_t>(i))));
+  for (std::size_t i = 0; i < timers.size(); ++i)
+    queue.push(timers[i], TimePoint(Duration(static_cast<std::int64_t>(i))));
   for (TaskState& sleeper : sleepers) queue.push(sleeper, TimePoint(Duration(1)));
   EXPECT_EQ(queue.size(), 5u);
   queue.clear();

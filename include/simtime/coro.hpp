@@ -163,7 +163,7 @@ class Promise final : public PromiseBase {
     return Coro<T>(std::coroutine_handle<Promise>::from_promise(*this));
   }
   template <class U>
-    requires std::is_convertible_v<U&&, T>
+  requires std::is_convertible_v<U&&, T>
   void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
     if constexpr (in_slot) {
       ::new (result_slot()) T(std::forward<U>(value));
@@ -206,9 +206,7 @@ class Promise final : public PromiseBase {
 template <class T>
 class Promise<T&> final : public PromiseBase {
  public:
-  Coro<T&> get_return_object() noexcept {
-    return Coro<T&>(std::coroutine_handle<Promise>::from_promise(*this));
-  }
+  Coro<T&> get_return_object() noexcept { return Coro<T&>(std::coroutine_handle<Promise>::from_promise(*this)); }
   // The referent's address goes in TaskState's result slot.
   void return_value(T& value) noexcept { ::new (result_slot()) T*(std::addressof(value)); }
   T& take_result() {
@@ -221,9 +219,7 @@ class Promise<T&> final : public PromiseBase {
 template <>
 class Promise<void> final : public PromiseBase {
  public:
-  Coro<void> get_return_object() noexcept {
-    return Coro<void>(std::coroutine_handle<Promise>::from_promise(*this));
-  }
+  Coro<void> get_return_object() noexcept { return Coro<void>(std::coroutine_handle<Promise>::from_promise(*this)); }
   void return_void() const noexcept {}
   void take_result() { rethrow_if_failed(); }
   void stored_result() { rethrow_if_failed(); }

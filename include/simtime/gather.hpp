@@ -56,25 +56,25 @@ inline constexpr ReturnExceptions return_exceptions{};
 /// Awaits every argument (Coro<T> or Task<T>); yields a tuple of their results in argument
 /// order. Throws: the first exception to happen. Cancellation: cancels every child.
 template <class... Awaitables>
-  requires(detail::gatherable<Awaitables> && ...)
-Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(Awaitables... awaitables);
+requires(detail::gatherable<Awaitables>&&...) Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(
+    Awaitables... awaitables);
 
 /// Awaits every element of a range of Coro<T> or Task<T>; yields a std::vector of results
 /// in range order. Throws and cancels as the variadic form does.
 template <std::ranges::input_range Range>
-  requires detail::gatherable<std::ranges::range_value_t<Range>>
-Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gather(Range awaitables);
+requires detail::gatherable<std::ranges::range_value_t<Range>>
+    Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gather(Range awaitables);
 
 /// Awaits every argument to its end; yields each outcome as a variant of value or exception.
 /// Throws: CancelledError only if the awaiting task is cancelled (the children are too).
 template <class... Awaitables>
-  requires(detail::gatherable<Awaitables> && ...)
-Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(ReturnExceptions, Awaitables... awaitables);
+requires(detail::gatherable<Awaitables>&&...) Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(
+    ReturnExceptions, Awaitables... awaitables);
 
 /// The range form of gather(return_exceptions, ...).
 template <std::ranges::input_range Range>
-  requires detail::gatherable<std::ranges::range_value_t<Range>>
-Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(ReturnExceptions, Range awaitables);
+requires detail::gatherable<std::ranges::range_value_t<Range>>
+    Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(ReturnExceptions, Range awaitables);
 
 // ---------------------------------------------------------------------------------------
 // Implementation details
@@ -182,7 +182,7 @@ class InOrderResults {
   static constexpr bool result_nothrow =
       std::is_void_v<T> || std::is_reference_v<T> ||
       (Gatherable<A>::owned || !std::copy_constructible<T> ? std::is_nothrow_move_constructible_v<T>
-                                                            : std::is_nothrow_copy_constructible_v<T>);
+                                                           : std::is_nothrow_copy_constructible_v<T>);
   static constexpr bool nothrow = result_nothrow && std::is_nothrow_move_constructible_v<Element>;
 
   // The in-order hook: the task finished without an exception, and `results_` has room for
@@ -241,7 +241,8 @@ Coro<Result> gather_tuple(Awaitables... awaitables) {
   co_await wait_for_gather(std::span<TaskState* const>(states), Settle);
   co_return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return Result{take_element<Awaitables, Settle>(std::get<I>(tasks))...};
-  }(std::index_sequence_for<Awaitables...>{});
+  }
+  (std::index_sequence_for<Awaitables...>{});
 }
 
 template <bool Settle, class Range, class Awaitable = std::ranges::range_value_t<Range>,
@@ -251,8 +252,8 @@ Coro<std::vector<Element>> gather_range(Range awaitables) {
   const TaskList states = task_list_of(tasks);
   std::vector<Element> results;
   results.reserve(tasks.size());
-  InOrderResults<Awaitable, typename Gatherable<Awaitable>::value_type, std::vector<Element>, Settle> in_order(
-      tasks, results);
+  InOrderResults<Awaitable, typename Gatherable<Awaitable>::value_type, std::vector<Element>, Settle> in_order(tasks,
+                                                                                                               results);
   in_order.take_rest(co_await wait_for_gather(states, Settle, in_order.hook()));
   co_return results;
 }
@@ -260,26 +261,26 @@ Coro<std::vector<Element>> gather_range(Range awaitables) {
 }  // namespace detail
 
 template <class... Awaitables>
-  requires(detail::gatherable<Awaitables> && ...)
-Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(Awaitables... awaitables) {
+requires(detail::gatherable<Awaitables>&&...) Coro<std::tuple<detail::gather_value_t<Awaitables>...>> gather(
+    Awaitables... awaitables) {
   return detail::gather_tuple<false>(std::move(awaitables)...);
 }
 
 template <std::ranges::input_range Range>
-  requires detail::gatherable<std::ranges::range_value_t<Range>>
-Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gather(Range awaitables) {
+requires detail::gatherable<std::ranges::range_value_t<Range>>
+    Coro<std::vector<detail::gather_value_t<std::ranges::range_value_t<Range>>>> gather(Range awaitables) {
   return detail::gather_range<false>(std::move(awaitables));
 }
 
 template <class... Awaitables>
-  requires(detail::gatherable<Awaitables> && ...)
-Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(ReturnExceptions, Awaitables... awaitables) {
+requires(detail::gatherable<Awaitables>&&...) Coro<std::tuple<detail::settled_t<Awaitables>...>> gather(
+    ReturnExceptions, Awaitables... awaitables) {
   return detail::gather_tuple<true>(std::move(awaitables)...);
 }
 
 template <std::ranges::input_range Range>
-  requires detail::gatherable<std::ranges::range_value_t<Range>>
-Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(ReturnExceptions, Range awaitables) {
+requires detail::gatherable<std::ranges::range_value_t<Range>>
+    Coro<std::vector<detail::settled_t<std::ranges::range_value_t<Range>>>> gather(ReturnExceptions, Range awaitables) {
   return detail::gather_range<true>(std::move(awaitables));
 }
 

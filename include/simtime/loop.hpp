@@ -101,8 +101,7 @@ class Loop {
  private:
   friend struct detail::LoopAccess;
 
-  detail::TaskState& begin_run(detail::TaskState& main, std::coroutine_handle<> frame,
-                               SourceLocation where);
+  detail::TaskState& begin_run(detail::TaskState& main, std::coroutine_handle<> frame, SourceLocation where);
   void run_main(detail::TaskState& main);
   void run_turn();
   void step(detail::TaskState& task);
@@ -127,7 +126,7 @@ class Loop {
   std::exception_ptr closed_before_finishing_;
   detail::OutsideQueue outside_;
   std::unique_ptr<detail::WorkerPool> workers_;  // started by the first to_thread
-  std::uint16_t id_;  // in loops_by_id; taken last, so that nothing after it can fail
+  std::uint16_t id_;                             // in loops_by_id; taken last, so that nothing after it can fail
 };
 
 /// Runs `main` on a fresh loop over `clock` and returns its value (asyncio.run).

@@ -69,7 +69,7 @@ class SleepAwaiter {
  private:
   [[nodiscard]] TimePoint deadline() const noexcept { return TimePoint{Duration{when_}}; }
 
-  Duration::rep when_;  // nanoseconds: a sleep's delay until it is first awaited, then the deadline
+  Duration::rep when_;      // nanoseconds: a sleep's delay until it is first awaited, then the deadline
   std::uint32_t slot_ = 0;  // the armed timer's, while the task waits on this sleep
   bool has_deadline_;
 };

@@ -195,8 +195,7 @@ struct Task<T>::Awaiter : detail::TaskAwaiterBase {
 /// `name` is for diagnostics; without one the task is called "Task-N".
 /// Throws std::runtime_error outside a running loop, std::invalid_argument for an empty Coro.
 template <class T>
-Task<T> create_task(Coro<T> coro, std::string_view name = {},
-                    SourceLocation where = SourceLocation::current()) {
+Task<T> create_task(Coro<T> coro, std::string_view name = {}, SourceLocation where = SourceLocation::current()) {
   detail::running_loop("create_task");
   auto frame = detail::CoroAccess::frame(coro);
   if (!frame) throw std::invalid_argument("create_task: the Coro is empty (moved from or already a task)");

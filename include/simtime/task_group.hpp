@@ -43,8 +43,7 @@ class TaskGroup {
   /// Throws InvalidStateError once the group is shutting down (a task failed or the group was
   /// cancelled) or has finished.
   template <class T>
-  Task<T> create_task(Coro<T> coro, std::string_view name = {},
-                      SourceLocation where = SourceLocation::current());
+  Task<T> create_task(Coro<T> coro, std::string_view name = {}, SourceLocation where = SourceLocation::current());
 
   /// Cancels every unfinished task of the group and the body; the group then ends without
   /// raising CancelledError (asyncio 3.14's TaskGroup.cancel). A body that returns a value

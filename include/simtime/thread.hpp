@@ -44,8 +44,8 @@ namespace simtime {
 /// Throws: what the function throws; std::runtime_error outside a running loop.
 /// Cancellation: stops waiting; the function runs on and its result is dropped.
 template <class Function, class... Args>
-  requires std::invocable<std::decay_t<Function>&, std::decay_t<Args>...>
-auto to_thread(Function&& function, Args&&... args);
+requires std::invocable < std::decay_t<Function>
+&, std::decay_t<Args>... > auto to_thread(Function&& function, Args&&... args);
 
 // ---------------------------------------------------------------------------------------
 // Implementation details
@@ -123,8 +123,8 @@ Coro<typename Job::Result> run_job(std::shared_ptr<Job> job) {
 }  // namespace detail
 
 template <class Function, class... Args>
-  requires std::invocable<std::decay_t<Function>&, std::decay_t<Args>...>
-auto to_thread(Function&& function, Args&&... args) {
+requires std::invocable < std::decay_t<Function>
+&, std::decay_t<Args>... > auto to_thread(Function&& function, Args&&... args) {
   // The function and its arguments are copied or moved into the job right here, before
   // any coroutine frame exists: g++ 12 mishandles a capturing lambda passed by value to a
   // coroutine inside a co_await expression (a copy is released twice), and a job never

@@ -140,8 +140,8 @@ template <std::ranges::input_range Range, class T>
 Coro<WaitResult<T>> wait(Range tasks, ReturnWhen return_when, std::optional<Duration> timeout) {
   std::vector<Task<T>> watched(std::ranges::begin(tasks), std::ranges::end(tasks));
   if (watched.empty()) throw std::invalid_argument("wait: no tasks to wait for");
-  co_await detail::WaitTasks(detail::task_list_of(watched), detail::to_wait_until(return_when), detail::OnCancel::leave_tasks,
-                             detail::deadline_in(timeout, "wait"));
+  co_await detail::WaitTasks(detail::task_list_of(watched), detail::to_wait_until(return_when),
+                             detail::OnCancel::leave_tasks, detail::deadline_in(timeout, "wait"));
   WaitResult<T> result;
   for (auto& task : watched) (task.done() ? result.done : result.pending).push_back(std::move(task));
   co_return result;

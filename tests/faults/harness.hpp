@@ -25,8 +25,8 @@
 //
 // Exploring: SIMTIME_FAULTS_ISOLATE=1 runs every point in a child process (a crash becomes a
 // failing point), SIMTIME_FAULTS_VERBOSE=1 lists where each allocation is made, and
-// SIMTIME_FAULTS_PERSISTENT=1 makes every allocation from the n-th on fail. A failing point is reported with the scenario, the
-// fault and its point, e.g. "Lock: cancel 'worker2' after its own suspension 3".
+// SIMTIME_FAULTS_PERSISTENT=1 makes every allocation from the n-th on fail. A failing point is reported with the
+// scenario, the fault and its point, e.g. "Lock: cancel 'worker2' after its own suspension 3".
 #pragma once
 
 #include <cstddef>

@@ -150,10 +150,10 @@ Coro<> await_a_named_task() { co_await create_task(value_after(1s, 1), "worker")
 
 TEST(FixedBugs, NamedCreateTaskLeaksTheFrameWhenTheNameCannotBeAllocated) {
   const LiveObjects before = live_objects();
-  const std::string outcome = run_failing_first_allocation_at(
-      {"simtime::detail::TaskState::give_name", "simtime::detail::LoopAccess::register_task",
-       "simtime::detail::start_task"},
-      await_a_named_task);
+  const std::string outcome =
+      run_failing_first_allocation_at({"simtime::detail::TaskState::give_name",
+                                       "simtime::detail::LoopAccess::register_task", "simtime::detail::start_task"},
+                                      await_a_named_task);
   EXPECT_EQ(outcome, "bad_alloc");
   EXPECT_EQ(live_objects(), before) << "the Coro's frame was never freed";
 }
@@ -192,8 +192,8 @@ Coro<> group_then_carry_on(GroupFlags& flags) {
 
 TEST(FixedBugs, TaskGroupCreateTaskThatThrowsStillRunsTheTask) {
   GroupFlags flags;
-  const std::string outcome = run_failing_first_allocation_at(
-      {"simtime::TaskGroup::prepare_child", "simtime::TaskGroup::adopt"}, [&flags] {
+  const std::string outcome =
+      run_failing_first_allocation_at({"simtime::TaskGroup::prepare_child", "simtime::TaskGroup::adopt"}, [&flags] {
         flags = {};
         return group_then_carry_on(flags);
       });

@@ -16,7 +16,7 @@ namespace simtime::detail {
 // Out of line and cold: building the message would otherwise weigh on every sleep.
 template <class Rep, class Period>
 [[noreturn, gnu::noinline, gnu::cold]] void throw_nanoseconds_overflow(std::chrono::duration<Rep, Period> d,
-                                                                      const char* caller) {
+                                                                       const char* caller) {
   throw_duration_overflow(caller, std::to_string(d.count()) + " x " + std::to_string(Period::num) + "/" +
                                       std::to_string(Period::den) + "s");
 }
@@ -33,7 +33,8 @@ Duration checked_nanoseconds(std::chrono::duration<Rep, Period> d, const char* c
     // Compare in the coarser source unit, where the clock's limits are exact enough.
     constexpr auto max = std::chrono::duration_cast<Source>(Duration::max());
     constexpr auto min = std::chrono::duration_cast<Source>(Duration::min());
-    if (d > max) [[unlikely]] throw_nanoseconds_overflow(d, caller);
+    if (d > max) [[unlikely]]
+      throw_nanoseconds_overflow(d, caller);
     // Every negative duration means "not in the future"; the most negative ones saturate.
     if (d < min) return Duration::min();
     return std::chrono::duration_cast<Duration>(d);

@@ -90,8 +90,7 @@ struct RememberedSite {
     if constexpr (one_word) {
       return identity(site) == identity(other);
     } else {
-      return site.file_name() == other.file_name() && site.line() == other.line() &&
-             site.column() == other.column();
+      return site.file_name() == other.file_name() && site.line() == other.line() && site.column() == other.column();
     }
   }
 };

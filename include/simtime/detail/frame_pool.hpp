@@ -69,7 +69,8 @@ class FramePool {
 inline thread_local FramePool frame_pool;
 
 inline void* allocate_frame(std::size_t size) {
-  void* frame = !FramePool::pooled || size > FramePool::largest_pooled ? ::operator new(size) : frame_pool.allocate(size);
+  void* frame =
+      !FramePool::pooled || size > FramePool::largest_pooled ? ::operator new(size) : frame_pool.allocate(size);
   ++live_counts.frames;
   return frame;
 }

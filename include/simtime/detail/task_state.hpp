@@ -84,8 +84,7 @@ struct JoinWaiter {
 /// Whether a coroutine's result of type T is kept in TaskState's result slot rather than
 /// beside it in the promise.
 template <class T>
-inline constexpr bool fits_in_result_slot =
-    std::is_trivially_copyable_v<T> && sizeof(T) <= 8 && alignof(T) <= 8;
+inline constexpr bool fits_in_result_slot = std::is_trivially_copyable_v<T> && sizeof(T) <= 8 && alignof(T) <= 8;
 
 enum class TaskPhase : std::uint8_t { nested, pending, running, done };
 
@@ -96,9 +95,9 @@ struct TaskState {
   // creation site 16-bit numbers, so that a frame is as small as it can be (a million of them
   // are read several times over).
   std::uint32_t refs = 0;
-  std::uint16_t cancel_requests = 0;  // asyncio's Task.cancelling(), saturating at 65535
-  std::uint16_t loop_id = 0;          // its loop's number (see loop()); 0 once that loop has closed
-  std::uint64_t number : 36 = 0;      // Task-N (N wraps after 2^36 tasks on one loop)
+  std::uint16_t cancel_requests = 0;     // asyncio's Task.cancelling(), saturating at 65535
+  std::uint16_t loop_id = 0;             // its loop's number (see loop()); 0 once that loop has closed
+  std::uint64_t number : 36 = 0;         // Task-N (N wraps after 2^36 tasks on one loop)
   std::uint64_t creation_site : 16 = 0;  // its number in creation_sites() (see created_at())
   TaskPhase phase : 2 = TaskPhase::nested;
   bool must_cancel : 1 = false;  // throw CancelledError at the next resumption
@@ -131,8 +130,8 @@ struct TaskState {
   // nested Coro has no resume point). One slot for all, and a frame returning an int is eight
   // bytes smaller.
   union {
-    std::coroutine_handle<> resume_point_{};  // task: the innermost frame, where it is suspended
-    std::exception_ptr exception_;            // while has_exception
+    std::coroutine_handle<> resume_point_{};    // task: the innermost frame, where it is suspended
+    std::exception_ptr exception_;              // while has_exception
     alignas(8) unsigned char small_result_[8];  // Promise<T>'s value, for a T that fits_in_result_slot
   };
 
@@ -387,7 +386,7 @@ void disarm_timer(CallbackTimer& timer) noexcept;
 void run_outside(std::function<void()> job, std::function<void()> report);
 
 /// Registers a coroutine frame as a new task on the running loop; it starts on a later turn.
-void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view name,
-                SourceLocation where, const char* caller);
+void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view name, SourceLocation where,
+                const char* caller);
 
 }  // namespace simtime::detail

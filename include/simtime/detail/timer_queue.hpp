@@ -110,14 +110,20 @@ class TimerQueue {
     Slot() = default;
     static Slot waking(TaskState& task) noexcept { return Slot(reinterpret_cast<std::uintptr_t>(&task)); }
     static Slot calling(CallbackTimer& timer) noexcept { return Slot(reinterpret_cast<std::uintptr_t>(&timer) | 1); }
-    static Slot free_link(std::uint32_t next_free) noexcept { return Slot((std::uintptr_t{next_free} << 2) | free_tag); }
+    static Slot free_link(std::uint32_t next_free) noexcept {
+      return Slot((std::uintptr_t{next_free} << 2) | free_tag);
+    }
     [[nodiscard]] bool empty() const noexcept { return bits_ == 0; }
     [[nodiscard]] bool in_use() const noexcept { return bits_ != 0 && (bits_ & free_tag) == 0; }
     [[nodiscard]] bool calls_back() const noexcept { return (bits_ & 1) != 0; }
     [[nodiscard]] TaskState* task() const noexcept { return reinterpret_cast<TaskState*>(bits_); }
-    [[nodiscard]] CallbackTimer* callback() const noexcept { return reinterpret_cast<CallbackTimer*>(bits_ & ~std::uintptr_t{1}); }
+    [[nodiscard]] CallbackTimer* callback() const noexcept {
+      return reinterpret_cast<CallbackTimer*>(bits_ & ~std::uintptr_t{1});
+    }
     /// What firing touches first, to fetch ahead.
-    [[nodiscard]] const void* target() const noexcept { return reinterpret_cast<const void*>(bits_ & ~std::uintptr_t{3}); }
+    [[nodiscard]] const void* target() const noexcept {
+      return reinterpret_cast<const void*>(bits_ & ~std::uintptr_t{3});
+    }
     [[nodiscard]] std::uint32_t next_free() const noexcept { return static_cast<std::uint32_t>(bits_ >> 2); }
 
    private:
@@ -159,10 +165,10 @@ class TimerQueue {
   std::array<Bucket, bucket_count> buckets_;
   // A lower bound of each bucket's deadlines (exact unless its earliest entry died).
   std::array<std::uint64_t, bucket_count> earliest_{};
-  std::size_t front_ = 0;         // bucket 0 is taken out from here
-  std::uint64_t occupied_ = 0;    // bit i-1 set: bucket i (1..64) holds entries
+  std::size_t front_ = 0;       // bucket 0 is taken out from here
+  std::uint64_t occupied_ = 0;  // bit i-1 set: bucket i (1..64) holds entries
   std::uint64_t last_ = key_of(TimePoint{});
-  std::size_t stored_ = 0;        // entries in the buckets past front_, dead ones included
+  std::size_t stored_ = 0;                            // entries in the buckets past front_, dead ones included
   std::vector<Entry, PageAllocator<Entry>> overdue_;  // a binary heap, earliest on top
   std::vector<Slot, PageAllocator<Slot>> slots_;
   std::uint32_t free_slot_ = no_free_slot;  // the first free slot

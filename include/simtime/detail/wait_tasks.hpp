@@ -99,8 +99,8 @@ struct InOrderTake {
 /// it (the caller holds their handles).
 class WaitTasks final : public Blocker {
  public:
-  WaitTasks(TaskList tasks, WaitUntil until, OnCancel on_cancel,
-            std::optional<TimePoint> deadline = std::nullopt, InOrderTake in_order = {});
+  WaitTasks(TaskList tasks, WaitUntil until, OnCancel on_cancel, std::optional<TimePoint> deadline = std::nullopt,
+            InOrderTake in_order = {});
   WaitTasks(const WaitTasks&) = delete;
   WaitTasks& operator=(const WaitTasks&) = delete;
   ~WaitTasks();

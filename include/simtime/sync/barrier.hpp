@@ -56,8 +56,7 @@ class Barrier {
  public:
   /// A barrier for `parties` tasks. `name` and the construction site appear in diagnostics.
   /// Throws std::invalid_argument if `parties` < 1.
-  explicit Barrier(std::ptrdiff_t parties, std::string name = {},
-                   SourceLocation where = SourceLocation::current());
+  explicit Barrier(std::ptrdiff_t parties, std::string name = {}, SourceLocation where = SourceLocation::current());
   Barrier(const Barrier&) = delete;
   Barrier& operator=(const Barrier&) = delete;
   ~Barrier() = default;

@@ -118,9 +118,7 @@ class BasicQueue {
   void task_done() { core_.task_done(); }
   /// Waits until every item put has been marked `task_done()`; does not suspend if so already.
   /// Throws: nothing of its own. Cancellation: CancelledError; the queue is unchanged.
-  [[nodiscard]] detail::QueueJoin join(SourceLocation where = SourceLocation::current()) {
-    return {core_, where};
-  }
+  [[nodiscard]] detail::QueueJoin join(SourceLocation where = SourceLocation::current()) { return {core_, where}; }
   /// Items put and not yet marked `task_done()`.
   [[nodiscard]] std::size_t unfinished_tasks() const noexcept { return core_.unfinished; }
 

@@ -79,8 +79,7 @@ class Semaphore {
  public:
   /// A semaphore with `value` permits. `name` and the construction site appear in
   /// diagnostics. Throws std::invalid_argument if `value` is negative.
-  explicit Semaphore(std::ptrdiff_t value = 1, std::string name = {},
-                     SourceLocation where = SourceLocation::current());
+  explicit Semaphore(std::ptrdiff_t value = 1, std::string name = {}, SourceLocation where = SourceLocation::current());
   Semaphore(const Semaphore&) = delete;
   Semaphore& operator=(const Semaphore&) = delete;
   ~Semaphore() = default;

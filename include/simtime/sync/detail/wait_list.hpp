@@ -93,7 +93,6 @@ inline void WaitNode::unlink() noexcept {
   if (list != nullptr) list->remove(*this);
 }
 
-
 /// Moves the first node of `from` to the back of `to` and wakes its task. Returns the node,
 /// or null if `from` was empty.
 inline WaitNode* wake_first(WaitList& from, WaitList& to) noexcept {
