@@ -159,7 +159,7 @@ using detail::this_thread;
 
 Loop::Loop(Clock& clock)
     : clock_(&clock),
-      virtual_clock_(dynamic_cast<VirtualClock*>(&clock)),
+      clock_is_virtual_(clock.is_virtual()),
       // Made up front: tasks destroyed in ~Loop get it without allocating.
       closed_before_finishing_(std::make_exception_ptr(CancelledError("the loop closed before the task finished"))),
       id_(detail::take_loop_id(*this)) {}
@@ -246,12 +246,16 @@ void Loop::run_main(TaskState& main) {
   if (outside_.has_calls()) {
     for (auto& call : outside_.take_calls()) call();
   }
-  const TimePoint current = now();
-  while (const detail::TimerQueue::Fired fired = timers_.pop_due(current)) {
-    if (fired.callback != nullptr) {
-      fired.callback->on_fire(*fired.callback);
-    } else {
-      detail::LoopAccess::schedule(*this, *fired.task);
+  // The clock is read only when a timer could be due: a turn of a program without timers
+  // makes no call through the Clock interface.
+  if (!timers_.empty()) {
+    const TimePoint current = now();
+    while (const detail::TimerQueue::Fired fired = timers_.pop_due(current)) {
+      if (fired.callback != nullptr) {
+        fired.callback->on_fire(*fired.callback);
+      } else {
+        detail::LoopAccess::schedule(*this, *fired.task);
+      }
     }
   }
   // Only the tasks runnable at the start of the turn run in it (rule 13).
@@ -314,36 +318,37 @@ namespace {
 }
 
 bool Loop::run_until_done_or_stuck(TaskState* main) {
-  // At the end of a run, jobs on worker threads are waited for too (asyncio.run shuts its
-  // default executor down).
-  // A job's report is posted in the same step that ends the job (OutsideQueue::post), so a
-  // job seen finished has its report visible: has_calls() is asked again after in_flight().
+  // At the end of a run, jobs on worker threads and the calls they post back are waited for
+  // too (asyncio.run shuts its default executor down).
   while (main != nullptr ? !main->done() : unfinished_tasks_ > 0 || outside_.in_flight() > 0 || outside_.has_calls()) {
-    if (runnable_.head == nullptr && !outside_.has_calls()) {
-      const auto deadline = timers_.next_deadline();
-      if (outside_.in_flight() > 0) {
-        // Work is out on other threads: the virtual clock stands still until it reports back,
-        // and nothing is a deadlock meanwhile.
-        if (deadline && virtual_clock_ == nullptr) {
-          clock_->wait_until(*deadline, outside_.wakeup());
-        } else {
-          outside_.wakeup().wait();
-        }
-      } else if (outside_.has_calls()) {
-        // The last job reported between the two looks: run its report before time moves.
-      } else if (deadline) {
-        if (virtual_clock_ != nullptr) {
-          virtual_clock_->wait_until(*deadline, outside_.wakeup());  // a jump, without a virtual call
-        } else {
-          clock_->wait_until(*deadline, outside_.wakeup());
-        }
-      } else {
-        return false;  // nothing can ever wake a task again
-      }
-    }
+    if (runnable_.head == nullptr && !wait_for_work()) return false;
     run_turn();
   }
   return true;
+}
+
+// The idle step, and the one place where the kind of clock matters: nothing is runnable.
+// Returns once there may be work for a turn; false when nothing can ever wake a task again.
+bool Loop::wait_for_work() {
+  // Calls posted from other threads: they run, in the coming turn, before time moves.
+  if (outside_.has_calls()) return true;
+  const bool work_outside = outside_.in_flight() > 0;
+  // A job's report is posted in the same step that ends the job (OutsideQueue::post), so a
+  // job seen finished has its report visible now.
+  if (!work_outside && outside_.has_calls()) return true;
+  const std::optional<TimePoint> deadline = timers_.next_deadline();
+  // Work out on other threads, and a virtual clock or no timer: time stands still until the
+  // work reports back, and nothing is a deadlock meanwhile.
+  if (work_outside && (clock_is_virtual_ || !deadline)) {
+    outside_.wakeup().wait();
+    return true;
+  }
+  // A timer armed: a virtual clock jumps to it, a real one waits for it or for a report.
+  if (deadline) {
+    clock_->wait_until(*deadline, outside_.wakeup());
+    return true;
+  }
+  return false;
 }
 
 void Loop::finish(TaskState& task) {

@@ -93,6 +93,77 @@ TEST(FormatDuration, UsesTheLargestExactUnit) {
   EXPECT_EQ(out.str(), "2ms");
 }
 
+// A virtual clock of the user's own: it starts at a given epoch, and records every jump the
+// loop asks of it.
+class EpochClock final : public Clock {
+ public:
+  explicit EpochClock(TimePoint epoch) : now_(epoch) {}
+  [[nodiscard]] TimePoint now() const override { return now_; }
+  void wait_until(TimePoint deadline, Wakeup&) override {
+    jumps.push_back(deadline);
+    if (deadline > now_) now_ = deadline;
+  }
+  [[nodiscard]] bool is_virtual() const noexcept override { return true; }
+  std::vector<TimePoint> jumps;
+
+ private:
+  TimePoint now_;
+};
+
+// A waiting clock of the user's own: real time, read in whole ticks of a millisecond.
+class TickClock final : public Clock {
+ public:
+  [[nodiscard]] TimePoint now() const override {
+    const auto elapsed = std::chrono::steady_clock::now() - zero_;
+    return TimePoint{std::chrono::floor<std::chrono::milliseconds>(elapsed)};
+  }
+  void wait_until(TimePoint deadline, Wakeup& wakeup) override {
+    ++waits;
+    wakeup.wait_until(zero_ + std::chrono::ceil<std::chrono::milliseconds>(deadline.time_since_epoch()));
+  }
+  [[nodiscard]] bool is_virtual() const noexcept override { return false; }
+  int waits = 0;
+
+ private:
+  std::chrono::steady_clock::time_point zero_ = std::chrono::steady_clock::now();
+};
+
+Coro<std::vector<TimePoint>> wake_times(std::vector<Duration> delays) {
+  std::vector<TimePoint> woke;
+  std::vector<Task<>> sleepers;
+  for (const Duration delay : delays) {
+    sleepers.push_back(create_task([](Duration d, std::vector<TimePoint>& out) -> Coro<> {
+      co_await sleep(d);
+      out.push_back(now());
+    }(delay, woke)));
+  }
+  co_await gather(std::move(sleepers));
+  co_return woke;
+}
+
+TEST(CustomClock, AVirtualClockOfYourOwnIsJumpedStraightToEachDeadline) {
+  const TimePoint epoch{std::chrono::seconds{1'700'000'000}};
+  EpochClock clock(epoch);
+  const std::vector<TimePoint> woke = run(wake_times({2s, 10s, 5s}), clock);
+  EXPECT_THAT(woke, ElementsAre(epoch + 2s, epoch + 5s, epoch + 10s));
+  EXPECT_THAT(clock.jumps, ElementsAre(epoch + 2s, epoch + 5s, epoch + 10s));
+  EXPECT_EQ(clock.now(), epoch + 10s);
+}
+
+TEST(CustomClock, AWaitingClockOfYourOwnIsWaitedOnInItsOwnTicks) {
+  TickClock clock;
+  const std::vector<TimePoint> woke = run(wake_times({2ms, 10ms, 5ms}), clock);
+  ASSERT_EQ(woke.size(), 3u);
+  EXPECT_GE(woke[0], TimePoint{2ms});
+  EXPECT_GE(woke[1], TimePoint{5ms});
+  EXPECT_GE(woke[2], TimePoint{10ms});
+  EXPECT_LE(woke[0], woke[1]);
+  EXPECT_LE(woke[1], woke[2]);
+  EXPECT_LT(woke[2], TimePoint{10s});  // loose: the machine may be busy
+  for (const TimePoint t : woke) EXPECT_EQ(t.time_since_epoch() % 1ms, 0ns) << t;
+  EXPECT_GE(clock.waits, 1);
+}
+
 // One body, both clocks (rule 12): the same coroutine gives the same order of events.
 template <class ClockType>
 class BothClocks : public ::testing::Test {};

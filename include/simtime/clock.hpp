@@ -3,7 +3,7 @@
 // simtime time is integer nanoseconds end to end: `Duration` is a signed 64-bit count of
 // nanoseconds and `TimePoint` counts them from the clock's zero. A loop reads its clock
 // through one small interface, and only the loop's idle step (nothing runnable) cares which
-// clock it has:
+// kind of clock it has, asked once through `is_virtual()` when the loop is built:
 //
 //   * `VirtualClock` starts at zero and never moves on its own; when nothing is runnable the
 //     loop jumps it straight to the next deadline, so no wall-clock time is ever spent
@@ -11,6 +11,7 @@
 //   * `RealClock` reads `std::chrono::steady_clock` (zero is the moment it was constructed)
 //     and the idle step really waits, without spinning, until the next deadline.
 //
+// A clock of your own derives from `Clock` and says which kind it is (see `Clock`).
 // Clocks are ordinary objects owned by the caller; a loop holds a reference to its clock for
 // as long as it runs. A clock serves one loop at a time.
 #pragma once
@@ -49,7 +50,18 @@ class Wakeup {
   bool notified_ = false;
 };
 
-/// The interface between a loop and its time source.
+/// The interface between a loop and its time source. To write a clock of your own:
+///
+///   * `now()` returns the current time, never less than before;
+///   * `wait_until(deadline, wakeup)` is called when nothing is runnable and `deadline` is
+///     the earliest armed timer; it returns once `now() >= deadline`, or earlier if
+///     `wakeup` is notified (an early return is harmless: the loop fires only timers whose
+///     deadline has been reached, then asks again);
+///   * `is_virtual()` says whether time moves only inside `wait_until`. The loop asks once,
+///     when it is built. A virtual clock's `wait_until` jumps to the deadline at once, and
+///     while work runs on worker threads (`to_thread`) the loop waits for that work without
+///     calling `wait_until`, so the clock stands still. Any other clock is waited on,
+///     timers and worker threads alike.
 class Clock {
  public:
   // What std::chrono needs to use Clock as the epoch of TimePoint.
@@ -67,12 +79,10 @@ class Clock {
   /// The current time. Never decreases.
   [[nodiscard]] virtual TimePoint now() const = 0;
 
-  /// Called by the loop when nothing is runnable and `deadline` is the earliest armed timer:
-  /// returns once `now() >= deadline`, or earlier if `wakeup` is notified. The virtual clock
-  /// jumps; the real clock waits.
+  /// Returns once `now() >= deadline`, or earlier if `wakeup` is notified.
   virtual void wait_until(TimePoint deadline, Wakeup& wakeup) = 0;
 
-  /// True for clocks whose time moves only when the loop advances it.
+  /// True for a clock whose time moves only when the loop calls `wait_until`.
   [[nodiscard]] virtual bool is_virtual() const noexcept = 0;
 };
 

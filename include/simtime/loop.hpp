@@ -71,7 +71,7 @@ class Loop {
   T run(Coro<T> main, SourceLocation where = SourceLocation::current());
 
   /// The loop's clock time.
-  [[nodiscard]] TimePoint now() const { return virtual_clock_ ? virtual_clock_->now() : clock_->now(); }
+  [[nodiscard]] TimePoint now() const { return clock_->now(); }
   [[nodiscard]] Clock& clock() const noexcept { return *clock_; }
   /// The earliest armed deadline, if any timer is armed.
   [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept { return timers_.peek_next_deadline(); }
@@ -108,6 +108,7 @@ class Loop {
   void finish(detail::TaskState& task);
   [[gnu::noinline]] void notify_step_observer(std::uint64_t task_id, bool finished);
   bool run_until_done_or_stuck(detail::TaskState* main);
+  bool wait_for_work();
   void cancel_all_pending();
   void destroy_unfinished() noexcept;
   void close() noexcept;
@@ -115,7 +116,7 @@ class Loop {
   void report_unretrieved(detail::TaskState& task) noexcept;
 
   Clock* clock_;
-  VirtualClock* virtual_clock_;  // the same clock when virtual: read without a virtual call
+  const bool clock_is_virtual_;  // clock_->is_virtual(), asked once: only the idle step needs it
   detail::TimerQueue timers_;
   detail::RunQueue runnable_;
   detail::TaskState* live_head_ = nullptr;  // every task frame this loop knows of
