@@ -10,96 +10,13 @@
 #include <thread>
 #include <vector>
 
-#include "simtime/detail/creation_sites.hpp"
+#include "loop_access.hpp"
+#include "simtime/detail/process_tables.hpp"
 #include "simtime/errors.hpp"
 #include "simtime/live_objects.hpp"
 
 namespace simtime {
 namespace detail {
-
-// The loop's internals, reached by the awaiters' non-template code in this file.
-struct LoopAccess {
-  static void schedule(Loop& loop, TaskState& task) noexcept { loop.runnable_.push_back(task); }
-
-  static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
-                            SourceLocation where) {
-    if (!name.empty()) task.give_name(name);
-    task.set_resume_point(frame);
-    task.loop_id = loop.id_;
-    task.number = loop.next_task_number_++;
-    task.creation_site = creation_site_number(where);
-    task.refs = 1;  // the loop's, until the task finishes
-    task.phase = TaskPhase::pending;
-    ++live_counts.tasks;
-    task.live_next = loop.live_head_;
-    if (loop.live_head_ != nullptr) loop.live_head_->live_prev = &task;
-    loop.live_head_ = &task;
-    ++loop.unfinished_tasks_;
-    schedule(loop, task);
-  }
-
-  static void forget(Loop& loop, TaskState& task) noexcept {
-    (task.live_prev != nullptr ? task.live_prev->live_next : loop.live_head_) = task.live_next;
-    if (task.live_next != nullptr) task.live_next->live_prev = task.live_prev;
-    task.live_prev = task.live_next = nullptr;
-    task.loop_id = 0;
-  }
-
-  static TimerQueue& timers(Loop& loop) noexcept { return loop.timers_; }
-
-  static void run_outside(Loop& loop, std::function<void()> job, std::function<void()> report) {
-    if (!loop.workers_) {
-      const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
-      loop.workers_ = std::make_unique<WorkerPool>(std::min<std::size_t>(32, cores + 4));  // asyncio's default
-    }
-    OutsideQueue& queue = loop.outside_;
-    queue.begin_work();
-    loop.workers_->submit([&queue, job = std::move(job), report = std::move(report)]() mutable {
-      job();
-      queue.post(std::move(report), /*finishes_work=*/true);
-    });
-  }
-  static void report_unretrieved(Loop& loop, TaskState& task) { loop.report_unretrieved(task); }
-};
-
-namespace {
-// The numbers of the loops alive (see loops_by_id). Never destroyed: a loop held by a static
-// may outlive a table destroyed at exit.
-struct LoopNumbers {
-  std::mutex mutex;
-  std::vector<std::uint16_t> returned;
-  std::uint32_t never_used = 1;
-};
-LoopNumbers& loop_numbers() {
-  static auto* const numbers = new LoopNumbers;
-  return *numbers;
-}
-}  // namespace
-
-std::uint16_t take_loop_id(Loop& loop) {
-  LoopNumbers& numbers = loop_numbers();
-  const std::lock_guard<std::mutex> lock(numbers.mutex);
-  std::uint16_t id = 0;
-  if (!numbers.returned.empty()) {
-    id = numbers.returned.back();
-    numbers.returned.pop_back();
-  } else if (numbers.never_used < std::size(loops_by_id)) {
-    numbers.returned.reserve(numbers.never_used);  // so that giving the number back cannot fail
-    id = static_cast<std::uint16_t>(numbers.never_used++);
-  } else {
-    throw std::runtime_error(
-        fmt::format("Loop: {} loops are alive already, the most there can be at once", std::size(loops_by_id) - 1));
-  }
-  loops_by_id[id] = &loop;
-  return id;
-}
-
-void give_back_loop_id(std::uint16_t id) noexcept {
-  LoopNumbers& numbers = loop_numbers();
-  const std::lock_guard<std::mutex> lock(numbers.mutex);
-  loops_by_id[id] = nullptr;
-  numbers.returned.push_back(id);
-}
 
 void throw_no_running_task(const char* caller) {
   throw std::runtime_error(fmt::format("{}: no running task (call it from a coroutine run by simtime::run)", caller));
@@ -140,15 +57,6 @@ void run_outside(std::function<void()> job, std::function<void()> report) {
 void start_task(TaskState& task, std::coroutine_handle<> frame, std::string_view name, SourceLocation where,
                 const char* caller) {
   LoopAccess::register_task(running_loop(caller), task, frame, name, where);
-}
-
-void TaskState::release() noexcept {
-  if (--refs != 0) return;
-  if (Loop* const owner = loop()) {
-    if (done() && has_exception && !exception_retrieved && !cancelled) LoopAccess::report_unretrieved(*owner, *this);
-    LoopAccess::forget(*owner, *this);
-  }
-  frame_of(*this).destroy();
 }
 
 }  // namespace detail
@@ -373,7 +281,7 @@ void Loop::finish(TaskState& task) {
 
 void Loop::cancel_all_pending() {
   std::vector<TaskState*> pending;
-  for (TaskState* task = live_head_; task != nullptr; task = task->live_next) {
+  for (TaskState* task = live_head_; task != nullptr; task = task->live_next_) {
     if (!task->done()) pending.push_back(task);
   }
   // Oldest first, so cancellations are delivered in creation order.
@@ -390,7 +298,7 @@ void Loop::destroy_unfinished() noexcept {
   // on others.
   TaskState* doomed = nullptr;
   for (TaskState* task = live_head_; task != nullptr;) {
-    TaskState* const next = task->live_next;
+    TaskState* const next = task->live_next_;
     if (!task->done()) {
       detail::LoopAccess::forget(*this, *task);
       // A handle that outlives this sees a task that was cancelled and can never run again.
@@ -399,7 +307,7 @@ void Loop::destroy_unfinished() noexcept {
       task->set_exception(closed_before_finishing_);
       task->exception_retrieved = true;
       task->leave_queue();
-      task->live_next = doomed;
+      task->live_next_ = doomed;
       doomed = task;
       --unfinished_tasks_;
     }
@@ -407,7 +315,7 @@ void Loop::destroy_unfinished() noexcept {
   }
   while (doomed != nullptr) {
     TaskState* const task = doomed;
-    doomed = std::exchange(task->live_next, nullptr);
+    doomed = std::exchange(task->live_next_, nullptr);
     task->release();  // the loop's reference
   }
 }
@@ -417,8 +325,8 @@ void Loop::close() noexcept {
   // Finished tasks still held by handles: report what nobody retrieved, oldest first, then
   // let the handles own them alone.
   TaskState* oldest = live_head_;
-  while (oldest != nullptr && oldest->live_next != nullptr) oldest = oldest->live_next;
-  for (TaskState* task = oldest; task != nullptr; task = task->live_prev) {
+  while (oldest != nullptr && oldest->live_next_ != nullptr) oldest = oldest->live_next_;
+  for (TaskState* task = oldest; task != nullptr; task = task->live_prev_) {
     if (task->has_exception && !task->exception_retrieved && !task->cancelled) report_unretrieved(*task);
   }
   while (live_head_ != nullptr) detail::LoopAccess::forget(*this, *live_head_);
@@ -426,7 +334,7 @@ void Loop::close() noexcept {
 
 std::string Loop::describe_deadlock() const {
   std::vector<const TaskState*> blocked;
-  for (const TaskState* task = live_head_; task != nullptr; task = task->live_next) {
+  for (const TaskState* task = live_head_; task != nullptr; task = task->live_next_) {
     if (!task->done()) blocked.push_back(task);
   }
   std::reverse(blocked.begin(), blocked.end());

@@ -11,6 +11,8 @@ namespace simtime::detail {
 // Every sleeping task's frame holds one; W1 of bench/ holds a million.
 static_assert(sizeof(SleepFor) == 16 && sizeof(SleepUntil) == 16,
               "a sleep's awaiter grew: every sleeping frame grows with it");
+// A task's wait tells a sleep from a Blocker by the low bit of the pointer (TaggedPointer).
+static_assert(alignof(SleepAwaiter) >= 2);
 
 void SleepAwaiter::suspend(std::coroutine_handle<> awaiting, const char* caller) {
   const TimePoint now = running_loop(caller).now();

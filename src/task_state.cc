@@ -7,7 +7,8 @@
 #include <string>
 #include <unordered_map>
 
-#include "simtime/detail/creation_sites.hpp"
+#include "loop_access.hpp"
+#include "simtime/detail/process_tables.hpp"
 #include "simtime/errors.hpp"
 #include "simtime/live_objects.hpp"
 #include "simtime/sleep.hpp"
@@ -27,7 +28,7 @@ void CompletionWaiter::link(TaskState& task, void (*callback)(CompletionWaiter&,
   CompletionWaiter* const first = task.first_waiter();
   if (first == nullptr) {
     join_first = task.take_join();  // a JoinWaiter alone in the slot rides on the first node
-    task.waiters_ = reinterpret_cast<std::uintptr_t>(this);
+    task.waiters_ = TaskState::Waiters(this);
     prev = this;
   } else {
     CompletionWaiter* const last = first->prev;
@@ -44,11 +45,11 @@ void CompletionWaiter::unlink() noexcept {
     if (next != nullptr) {
       next->prev = prev;  // the last one
       next->join_first = std::exchange(join_first, nullptr);
-      target->waiters_ = reinterpret_cast<std::uintptr_t>(next);
+      target->waiters_ = TaskState::Waiters(next);
     } else if (join_first != nullptr) {
-      target->waiters_ = reinterpret_cast<std::uintptr_t>(std::exchange(join_first, nullptr)) | 1;
+      target->waiters_ = TaskState::Waiters(std::exchange(join_first, nullptr));
     } else {
-      target->waiters_ = 0;
+      target->waiters_ = TaskState::Waiters();
     }
   } else {
     prev->next = next;
@@ -58,33 +59,22 @@ void CompletionWaiter::unlink() noexcept {
   target = nullptr;
 }
 
-namespace {
-// Few tasks have a name of their own, so it lives here rather than in every frame. Frames may
-// be destroyed on another thread than the one that named them: one table, under a lock.
-struct NameTable {
-  std::mutex mutex;
-  std::unordered_map<const TaskState*, std::string> names;
-};
-// Never destroyed: a frame held by a static may be destroyed after the table would be.
-NameTable& name_table() {
-  static auto* const table = new NameTable;
-  return *table;
+void TaskState::release() noexcept {
+  if (--refs != 0) return;
+  if (Loop* const owner = loop()) {
+    if (done() && has_exception && !exception_retrieved && !cancelled) LoopAccess::report_unretrieved(*owner, *this);
+    LoopAccess::forget(*owner, *this);
+  }
+  frame_of(*this).destroy();
 }
-}  // namespace
 
 std::string TaskState::name() const {
-  if (named) {
-    NameTable& table = name_table();
-    const std::lock_guard<std::mutex> lock(table.mutex);
-    return table.names.at(this);
-  }
+  if (named) return task_name(this);
   return fmt::format("Task-{}", std::uint64_t{number});
 }
 
 void TaskState::give_name(std::string_view name) {
-  NameTable& table = name_table();
-  const std::lock_guard<std::mutex> lock(table.mutex);
-  table.names.insert_or_assign(this, std::string(name));
+  set_task_name(this, name);
   named = true;
 }
 
@@ -104,16 +94,12 @@ bool TaskState::cancel() {
   return true;
 }
 
-SleepAwaiter* TaskState::sleep_waited_on() const noexcept {
-  return (blocked_on_ & 1) != 0 ? reinterpret_cast<SleepAwaiter*>(blocked_on_ & ~std::uintptr_t{1}) : nullptr;
-}
-
 bool TaskState::give_up_wait() {
   if (SleepAwaiter* const sleep = sleep_waited_on()) {
     sleep->cancel_wait(*this);
     return false;
   }
-  return reinterpret_cast<Blocker*>(blocked_on_)->cancel_wait(*this);
+  return blocked_on_.plain()->cancel_wait(*this);
 }
 
 bool TaskState::describe_wait(std::string& out) const {
@@ -121,7 +107,7 @@ bool TaskState::describe_wait(std::string& out) const {
   if (const SleepAwaiter* const sleep = sleep_waited_on()) {
     sleep->describe(out);
   } else {
-    reinterpret_cast<const Blocker*>(blocked_on_)->describe(out);
+    blocked_on_.plain()->describe(out);
   }
   return true;
 }
@@ -155,9 +141,7 @@ void TaskState::throw_cancelled() {
 
 void TaskState::forget_name_and_waiters() noexcept {
   if (named) {
-    NameTable& table = name_table();
-    const std::lock_guard<std::mutex> lock(table.mutex);
-    table.names.erase(this);
+    forget_task_name(this);
     named = false;
   }
   // Awaiters of a frame destroyed before it finished (loop teardown) must not keep pointing
@@ -165,20 +149,10 @@ void TaskState::forget_name_and_waiters() noexcept {
   drop_waiters();
 }
 
-}  // namespace simtime::detail
-
-namespace simtime::detail {
 void TaskState::drop_remaining_waiters() noexcept {
   take_join();
   while (CompletionWaiter* const first = first_waiter()) first->unlink();
 }
-}  // namespace simtime::detail
-
-namespace simtime {
-LiveObjects live_objects() noexcept { return detail::live_counts; }
-}  // namespace simtime
-
-namespace simtime::detail {
 
 std::string task_state_error(const TaskState& task, const char* what) {
   return fmt::format("Task::{}: task '{}' has not finished", what, task.name());

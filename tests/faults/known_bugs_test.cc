@@ -142,7 +142,7 @@ TEST(FixedBugs, TaskGroupLeaksAChildWhoseFailureItCannotRecord) {
 // FIXED (create_task releases the frame from the Coro only once the loop has it).
 // BUG: include/simtime/task.hpp, create_task takes the frame out of the Coro
 // (CoroAccess::release) before start_task -> LoopAccess::register_task allocates the name
-// (TaskState::give_name); when that throws, nobody owns the frame: leaked. Found as
+// (TaskState::give_name, which stores it with set_task_name); when that throws, nobody owns the frame: leaked. Found as
 //   AwaitTask: fail allocation 5 (in simtime::detail::LoopAccess::register_task <
 //   simtime::detail::start_task < simtime::create_task<int> < simtime::Loop::step):
 //   left alive: 1 frame(s), 0 task(s)
@@ -151,7 +151,7 @@ Coro<> await_a_named_task() { co_await create_task(value_after(1s, 1), "worker")
 TEST(FixedBugs, NamedCreateTaskLeaksTheFrameWhenTheNameCannotBeAllocated) {
   const LiveObjects before = live_objects();
   const std::string outcome =
-      run_failing_first_allocation_at({"simtime::detail::TaskState::give_name",
+      run_failing_first_allocation_at({"simtime::detail::set_task_name", "simtime::detail::TaskState::give_name",
                                        "simtime::detail::LoopAccess::register_task", "simtime::detail::start_task"},
                                       await_a_named_task);
   EXPECT_EQ(outcome, "bad_alloc");

@@ -19,6 +19,8 @@
 #include <utility>
 
 #include "simtime/clock.hpp"
+#include "simtime/detail/process_tables.hpp"
+#include "simtime/detail/tagged_pointer.hpp"
 #include "simtime/live_objects.hpp"
 #include "simtime/source_location.hpp"
 
@@ -28,7 +30,7 @@ class Loop;
 
 namespace simtime::detail {
 
-struct TaskState;
+class TaskState;
 struct CallbackTimer;
 class SleepAwaiter;
 struct LoopAccess;
@@ -88,12 +90,13 @@ inline constexpr bool fits_in_result_slot = std::is_trivially_copyable_v<T> && s
 
 enum class TaskPhase : std::uint8_t { nested, pending, running, done };
 
-struct TaskState {
+class TaskState {
+ public:
   // The fields every step, finish and wait touch come first, within 64 bytes of the frame's
   // start (where the resume pointer is): a pass over a million tasks misses the cache once
   // per task, not twice. The flags are bits, the number 36 bits, and the loop and the
-  // creation site 16-bit numbers, so that a frame is as small as it can be (a million of them
-  // are read several times over).
+  // creation site 16-bit numbers kept in process-wide tables (detail/process_tables.hpp), so
+  // that a frame is as small as it can be (a million of them are read several times over).
   std::uint32_t refs = 0;
   std::uint16_t cancel_requests = 0;     // asyncio's Task.cancelling(), saturating at 65535
   std::uint16_t loop_id = 0;             // its loop's number (see loop()); 0 once that loop has closed
@@ -113,41 +116,6 @@ struct TaskState {
   bool named : 1 = false;              // has a name of its own, kept in a table (see name())
   bool has_exception : 1 = false;      // the body ended by an exception: see exception()
 
- private:
-  // One slot for three roles that never meet, so that every frame is sixteen bytes smaller:
-  // a nested Coro's continuation, and a task's place in the runnable queue while `queued`,
-  // or else what it is blocked on.
-  union {
-    void* continuation_address_ = nullptr;  // nested Coro: the frame that resumes when it finishes
-    TaskState* next_runnable_;              // task, queued: the loop's intrusive runnable queue
-    // Task, not queued: what it waits on (0: runnable). A Blocker's address, or a sleep's
-    // with the low bit set: the wait nearly every task makes needs no table pointer, which
-    // keeps eight bytes out of every sleeping frame.
-    std::uintptr_t blocked_on_;
-  };
-  // Where a task resumes is never needed again once its body has ended, and only then may it
-  // hold a result: an exception, or a value of a word or less that needs no destructor (a
-  // nested Coro has no resume point). One slot for all, and a frame returning an int is eight
-  // bytes smaller.
-  union {
-    std::coroutine_handle<> resume_point_{};    // task: the innermost frame, where it is suspended
-    std::exception_ptr exception_;              // while has_exception
-    alignas(8) unsigned char small_result_[8];  // Promise<T>'s value, for a T that fits_in_result_slot
-  };
-
-  friend struct CompletionWaiter;
-  // Who waits for the task to finish, in one word: nothing; a JoinWaiter (low bit set), the
-  // usual case of a gathered task; or the first of the CompletionWaiters in registration
-  // order, whose `prev` is the last one (no tail pointer here), carrying in `join_first` a
-  // JoinWaiter that came before it. Whoever joins keeps the task alive (holds a handle) for
-  // as long as it is joined.
-  std::uintptr_t waiters_ = 0;
-
- public:
-  // -- the rest of a task's state --
-  TaskState* live_prev = nullptr;  // the loop's list of the task frames it knows
-  TaskState* live_next = nullptr;
-
   TaskState() noexcept {}  // not defaulted: g++ 12 deletes it for the exception_ptr in a union
   TaskState(const TaskState&) = delete;
   TaskState& operator=(const TaskState&) = delete;
@@ -155,18 +123,30 @@ struct TaskState {
   // out of line.
   ~TaskState() {
     if (phase != TaskPhase::nested) --live_counts.tasks;
-    if (named || waiters_ != 0) forget_name_and_waiters();
+    if (named || !waiters_.empty()) forget_name_and_waiters();
     if (has_exception) exception_.~exception_ptr();
   }
 
+  // -- identity and place --
   [[nodiscard]] bool done() const noexcept { return phase == TaskPhase::done; }
   /// Where create_task was called.
   [[nodiscard]] SourceLocation created_at() const noexcept;
   /// The loop that runs the task; null once it has closed.
-  [[nodiscard]] Loop* loop() const noexcept;
+  [[nodiscard]] Loop* loop() const noexcept { return loops_by_id[loop_id]; }
+  /// The name given to create_task, or "Task-N".
+  [[nodiscard]] std::string name() const;
+  /// Gives the task a name of its own. Throws std::bad_alloc, leaving it unnamed.
+  void give_name(std::string_view name);
+
+  // -- where it resumes, and how its body ended --
   /// Task only, until its body ends: the innermost frame, where it is suspended.
   [[nodiscard]] std::coroutine_handle<> resume_point() const noexcept { return resume_point_; }
   void set_resume_point(std::coroutine_handle<> frame) noexcept { resume_point_ = frame; }
+  /// Nested Coro only: the awaiting frame.
+  [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
+    return std::coroutine_handle<>::from_address(continuation_address_);
+  }
+  void set_continuation(std::coroutine_handle<> awaiting) noexcept { continuation_address_ = awaiting.address(); }
   /// The exception the body ended with, or null.
   [[nodiscard]] const std::exception_ptr& exception() const noexcept {
     static const std::exception_ptr none;
@@ -186,56 +166,64 @@ struct TaskState {
   /// returns). An exception stored afterwards (a cancellation arriving as the body returns)
   /// takes its place, and is what the task ends with.
   [[nodiscard]] void* result_slot() noexcept { return small_result_; }
-  /// Nested Coro only: the awaiting frame.
-  [[nodiscard]] std::coroutine_handle<> continuation() const noexcept {
-    return std::coroutine_handle<>::from_address(continuation_address_);
+  /// Stores the exception escaping the coroutine body; notes whether it is a cancellation.
+  void store_exception() noexcept;
+  /// Rethrows the stored exception, if any, marking it retrieved.
+  void rethrow_if_failed() {
+    if (has_exception) rethrow_stored();
   }
-  void set_continuation(std::coroutine_handle<> awaiting) noexcept { continuation_address_ = awaiting.address(); }
+
+  // -- what it waits on --
   /// Whether the task waits on something: false while it runs or is runnable.
-  [[nodiscard]] bool blocked() const noexcept { return !queued && blocked_on_ != 0; }
+  [[nodiscard]] bool blocked() const noexcept { return !queued && !blocked_on_.empty(); }
   /// Whether the task waits on `blocker`.
   [[nodiscard]] bool waits_on(const Blocker& blocker) const noexcept {
-    return !queued && blocked_on_ == reinterpret_cast<std::uintptr_t>(&blocker);
+    return !queued && blocked_on_.points_to(&blocker);
   }
   /// The running task begins to wait on `blocker` (null: it stays runnable, e.g. it yields).
-  void block_on(Blocker* blocker) noexcept { blocked_on_ = reinterpret_cast<std::uintptr_t>(blocker); }
+  void block_on(Blocker* blocker) noexcept { blocked_on_ = Wait(blocker); }
   /// The running task begins to wait for the end of `sleep`, armed on its loop.
-  void block_on(SleepAwaiter& sleep) noexcept { blocked_on_ = reinterpret_cast<std::uintptr_t>(&sleep) | 1; }
+  void block_on(SleepAwaiter& sleep) noexcept { blocked_on_ = Wait(&sleep); }
   /// Gives up what the task waits on (it is blocked) because it was cancelled: as
   /// Blocker::cancel_wait, true if the cancellation was handed on.
   bool give_up_wait();
   /// Appends what the task waits on, as Blocker::describe; false if it waits on nothing
   /// simtime knows.
   bool describe_wait(std::string& out) const;
+
+  // -- the runnable queue --
   /// The next task in the runnable queue; only while `queued`.
   [[nodiscard]] TaskState* next_runnable() const noexcept { return next_runnable_; }
   void set_next_runnable(TaskState* next) noexcept { next_runnable_ = next; }
   /// Taken out of the runnable queue to run: neither queued nor blocked.
   void leave_queue() noexcept {
     queued = false;
-    blocked_on_ = 0;
+    blocked_on_ = Wait();
   }
+
+  // -- who waits for it to finish --
   /// Registers `join` as the task's waiter if the task is unfinished and nobody waits on it
   /// yet; false otherwise (the caller links a CompletionWaiter instead).
   bool try_join(JoinWaiter& join) noexcept {
-    if (done() || waiters_ != 0) return false;
-    waiters_ = reinterpret_cast<std::uintptr_t>(&join) | 1;
+    if (done() || !waiters_.empty()) return false;
+    waiters_ = Waiters(&join);
     return true;
   }
   /// The first CompletionWaiter, or null.
-  [[nodiscard]] CompletionWaiter* first_waiter() const noexcept {
-    return (waiters_ & 1) != 0 ? nullptr : reinterpret_cast<CompletionWaiter*>(waiters_);
-  }
+  [[nodiscard]] CompletionWaiter* first_waiter() const noexcept { return waiters_.plain(); }
   /// Takes the JoinWaiter out, if one joined the task (finishing calls it first).
   JoinWaiter* take_join() noexcept {
-    if ((waiters_ & 1) != 0) return reinterpret_cast<JoinWaiter*>(std::exchange(waiters_, 0) & ~std::uintptr_t{1});
-    if (waiters_ == 0) return nullptr;
+    if (JoinWaiter* const join = waiters_.tagged()) {
+      waiters_ = Waiters();
+      return join;
+    }
+    if (waiters_.empty()) return nullptr;
     return std::exchange(first_waiter()->join_first, nullptr);
   }
   /// Forgets `join` if it joined the task.
   void leave_join(const JoinWaiter& join) noexcept {
-    if (waiters_ == (reinterpret_cast<std::uintptr_t>(&join) | 1)) {
-      waiters_ = 0;
+    if (waiters_.points_to(&join)) {
+      waiters_ = Waiters();
     } else if (CompletionWaiter* const first = first_waiter(); first != nullptr && first->join_first == &join) {
       first->join_first = nullptr;
     }
@@ -243,42 +231,68 @@ struct TaskState {
   /// Forgets every waiter without calling any (a frame being destroyed, a callback that threw).
   /// Inline for the usual case, a task that has none left: every finish() asks.
   void drop_waiters() noexcept {
-    if (waiters_ != 0) drop_remaining_waiters();
+    if (!waiters_.empty()) drop_remaining_waiters();
   }
-  /// The name given to create_task, or "Task-N".
-  [[nodiscard]] std::string name() const;
-  /// Gives the task a name of its own. Throws std::bad_alloc, leaving it unnamed.
-  void give_name(std::string_view name);
 
+  // -- cancellation --
   /// asyncio's Task.cancel(): false if already done.
   bool cancel();
   /// asyncio's Task.uncancel(): withdraws one cancellation request; returns those left.
   /// With none left, a cancellation not yet delivered is dropped (Python 3.13).
   std::uint32_t uncancel() noexcept;
-  /// Stores the exception escaping the coroutine body; notes whether it is a cancellation.
-  void store_exception() noexcept;
-  /// Rethrows the stored exception, if any, marking it retrieved.
-  void rethrow_if_failed() {
-    if (has_exception) rethrow_stored();
-  }
   /// Throws CancelledError if a cancellation is pending for this task, consuming it.
   void throw_if_cancel_requested() {
     if (must_cancel || wait_abandoned) throw_cancelled();
   }
 
+  // -- ownership --
   void add_ref() noexcept { ++refs; }
+  /// Drops one reference; destroys the frame when none is left.
+  void release() noexcept;
 
  private:
-  // The sleep the task waits on, if its wait is one (the tagged kind of blocked_on_).
-  [[nodiscard]] SleepAwaiter* sleep_waited_on() const noexcept;
+  friend struct CompletionWaiter;  // links itself into waiters_
+  friend class simtime::Loop;      // keeps its list of task frames in live_prev/live_next
+  friend struct LoopAccess;
+
+  using Wait = TaggedPointer<Blocker, SleepAwaiter>;
+  using Waiters = TaggedPointer<CompletionWaiter, JoinWaiter>;
+
+  // The sleep the task waits on, if its wait is one.
+  [[nodiscard]] SleepAwaiter* sleep_waited_on() const noexcept { return blocked_on_.tagged(); }
   [[noreturn]] void throw_cancelled();
   [[noreturn]] void rethrow_stored();
   void forget_name_and_waiters() noexcept;
   void drop_remaining_waiters() noexcept;
 
- public:
-  /// Drops one reference; destroys the frame when none is left.
-  void release() noexcept;
+  // One slot for three roles that never meet, so that every frame is sixteen bytes smaller:
+  // a nested Coro's continuation, and a task's place in the runnable queue while `queued`,
+  // or else what it is blocked on.
+  union {
+    void* continuation_address_ = nullptr;  // nested Coro: the frame that resumes when it finishes
+    TaskState* next_runnable_;              // task, queued: the loop's intrusive runnable queue
+    // Task, not queued: what it waits on (empty: runnable). A sleep, the wait nearly every
+    // task makes, is told apart by the tag rather than through a Blocker's table pointer,
+    // which keeps eight bytes out of every sleeping frame.
+    Wait blocked_on_;
+  };
+  // Where a task resumes is never needed again once its body has ended, and only then may it
+  // hold a result: an exception, or a value of a word or less that needs no destructor (a
+  // nested Coro has no resume point). One slot for all, and a frame returning an int is eight
+  // bytes smaller.
+  union {
+    std::coroutine_handle<> resume_point_{};    // task: the innermost frame, where it is suspended
+    std::exception_ptr exception_;              // while has_exception
+    alignas(8) unsigned char small_result_[8];  // Promise<T>'s value, for a T that fits_in_result_slot
+  };
+  // Who waits for the task to finish, in one word: nothing; a JoinWaiter (tagged), the usual
+  // case of a gathered task; or the first of the CompletionWaiters in registration order,
+  // whose `prev` is the last one (no tail pointer here), carrying in `join_first` a
+  // JoinWaiter that came before it. Whoever joins keeps the task alive (holds a handle) for
+  // as long as it is joined.
+  Waiters waiters_;
+  TaskState* live_prev_ = nullptr;  // the loop's list of the task frames it knows
+  TaskState* live_next_ = nullptr;
 };
 
 /// A loop's runnable tasks, in the order they run: an intrusive FIFO through next_runnable.
@@ -347,17 +361,6 @@ inline TaskState& suspend_current(std::coroutine_handle<> handle, SleepAwaiter& 
 }
 
 void schedule_outside_run(TaskState& task) noexcept;
-
-/// Every loop alive, by the number its tasks keep instead of a pointer (loop_id); entry 0 is
-/// always null. Written under a lock as loops come and go, read without one: a loop's entry
-/// is set before any of its tasks exists and cleared after the last has forgotten it.
-inline Loop* loops_by_id[std::size_t{1} << 16] = {};
-
-inline Loop* TaskState::loop() const noexcept { return loops_by_id[loop_id]; }
-
-/// Gives `loop` a number of its own. Throws std::runtime_error when 65535 loops are alive.
-std::uint16_t take_loop_id(Loop& loop);
-void give_back_loop_id(std::uint16_t id) noexcept;
 
 /// Puts `task` at the back of its loop's runnable queue: it runs on the next turn (rule 13).
 /// A task whose loop has closed is left alone: it can never run again, and its frame is

@@ -35,7 +35,7 @@
 
 namespace simtime::detail {
 
-struct TaskState;
+class TaskState;
 
 /// A timer that calls `on_fire` when it fires (time limits, a wait's timeout). A sleep needs
 /// none: its slot names the task it wakes, and the sleep keeps only the slot's number.

@@ -1,6 +1,6 @@
 // The table that numbers where tasks were created: a task keeps a 16-bit number instead of a
 // SourceLocation, so the number must read back as the very site, per site and across threads.
-#include "simtime/detail/creation_sites.hpp"
+#include "simtime/detail/process_tables.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,12 @@
-// Where tasks were created, as 16-bit numbers: a task keeps the number of its creation site
-// instead of a SourceLocation, which keeps eight bytes out of every task's frame (a million
-// frames are read several times over on W1 and W4 of bench/).
+// The process-wide tables behind a task's small numbers.
 //
-// A program has as many creation sites as it has calls of create_task in its source, so a
-// process-wide table of them stays small. Each thread remembers the sites it numbered last,
-// so numbering the site of a new task is a lookup in a small cache; the table itself is
-// consulted, under a lock, once per site and thread.
+// A million task frames are read several times over on W1 and W4 of bench/, so a frame
+// keeps 16-bit numbers where it would otherwise keep pointers and strings: its loop's number
+// (a loop registers here while it lives), its creation site's number (a program has as many
+// sites as it has calls of create_task), and one flag for a name of its own (few tasks have
+// one). What those numbers and the flag stand for is kept once per process, here. Frames and
+// loops live on any thread, so each table is safe to use from several; none is ever
+// destroyed, because a frame or loop held by a static may outlive a table destroyed at exit.
 #pragma once
 
 #include <atomic>
@@ -14,12 +15,43 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <string_view>
 #include <type_traits>
 #include <unordered_map>
 
 #include "simtime/source_location.hpp"
 
+namespace simtime {
+class Loop;
+}
+
 namespace simtime::detail {
+
+// ---- loops ------------------------------------------------------------------------------
+
+/// Every loop alive, by the number its tasks keep instead of a pointer (loop_id); entry 0 is
+/// always null. Written under a lock as loops come and go, read without one: a loop's entry
+/// is set before any of its tasks exists and cleared after the last has forgotten it.
+inline Loop* loops_by_id[std::size_t{1} << 16] = {};
+
+/// Gives `loop` a number of its own. Throws std::runtime_error when 65535 loops are alive.
+std::uint16_t take_loop_id(Loop& loop);
+void give_back_loop_id(std::uint16_t id) noexcept;
+
+// ---- task names -------------------------------------------------------------------------
+
+/// The name given to the task at `task`; only for one that has a name of its own.
+std::string task_name(const void* task);
+/// Gives the task at `task` a name of its own, or a new one. Throws std::bad_alloc.
+void set_task_name(const void* task, std::string_view name);
+/// Forgets the name of the task at `task` (its frame is going).
+void forget_task_name(const void* task) noexcept;
+
+// ---- creation sites ---------------------------------------------------------------------
+// Each thread remembers the sites it numbered last, so numbering the site of a new task is a
+// lookup in a small cache; the table itself is consulted, under a lock, once per site and
+// thread.
 
 /// A table of creation sites with room for `capacity` of them, numbered from 1; number 0
 /// stands for a site that found the table full, and reads back as an empty SourceLocation.

@@ -1,0 +1,63 @@
+// The loop's internals, for the library's own non-template code in src/ (the awaiters' arm
+// and schedule calls, the task machinery): not a public header.
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include "simtime/detail/process_tables.hpp"
+#include "simtime/detail/task_state.hpp"
+#include "simtime/live_objects.hpp"
+#include "simtime/loop.hpp"
+
+namespace simtime::detail {
+
+struct LoopAccess {
+  static void schedule(Loop& loop, TaskState& task) noexcept { loop.runnable_.push_back(task); }
+
+  static void register_task(Loop& loop, TaskState& task, std::coroutine_handle<> frame, std::string_view name,
+                            SourceLocation where) {
+    if (!name.empty()) task.give_name(name);
+    task.set_resume_point(frame);
+    task.loop_id = loop.id_;
+    task.number = loop.next_task_number_++;
+    task.creation_site = creation_site_number(where);
+    task.refs = 1;  // the loop's, until the task finishes
+    task.phase = TaskPhase::pending;
+    ++live_counts.tasks;
+    task.live_next_ = loop.live_head_;
+    if (loop.live_head_ != nullptr) loop.live_head_->live_prev_ = &task;
+    loop.live_head_ = &task;
+    ++loop.unfinished_tasks_;
+    schedule(loop, task);
+  }
+
+  static void forget(Loop& loop, TaskState& task) noexcept {
+    (task.live_prev_ != nullptr ? task.live_prev_->live_next_ : loop.live_head_) = task.live_next_;
+    if (task.live_next_ != nullptr) task.live_next_->live_prev_ = task.live_prev_;
+    task.live_prev_ = task.live_next_ = nullptr;
+    task.loop_id = 0;
+  }
+
+  static TimerQueue& timers(Loop& loop) noexcept { return loop.timers_; }
+
+  static void run_outside(Loop& loop, std::function<void()> job, std::function<void()> report) {
+    if (!loop.workers_) {
+      const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+      loop.workers_ = std::make_unique<WorkerPool>(std::min<std::size_t>(32, cores + 4));  // asyncio's default
+    }
+    OutsideQueue& queue = loop.outside_;
+    queue.begin_work();
+    loop.workers_->submit([&queue, job = std::move(job), report = std::move(report)]() mutable {
+      job();
+      queue.post(std::move(report), /*finishes_work=*/true);
+    });
+  }
+  static void report_unretrieved(Loop& loop, TaskState& task) { loop.report_unretrieved(task); }
+};
+
+}  // namespace simtime::detail
