@@ -12,9 +12,8 @@
 
 namespace simtime::detail {
 
-// ---- loops ------------------------------------------------------------------------------
-
 namespace {
+// The numbers of the loops alive, handed out again once given back.
 struct LoopNumbers {
   std::mutex mutex;
   std::vector<std::uint16_t> returned;
@@ -23,6 +22,15 @@ struct LoopNumbers {
 LoopNumbers& loop_numbers() {
   static auto* const numbers = new LoopNumbers;
   return *numbers;
+}
+
+struct NameTable {
+  std::mutex mutex;
+  std::unordered_map<const void*, std::string> names;
+};
+NameTable& name_table() {
+  static auto* const table = new NameTable;
+  return *table;
 }
 }  // namespace
 
@@ -52,17 +60,6 @@ void give_back_loop_id(std::uint16_t id) noexcept {
 }
 
 // ---- task names -------------------------------------------------------------------------
-
-namespace {
-struct NameTable {
-  std::mutex mutex;
-  std::unordered_map<const void*, std::string> names;
-};
-NameTable& name_table() {
-  static auto* const table = new NameTable;
-  return *table;
-}
-}  // namespace
 
 std::string task_name(const void* task) {
   NameTable& table = name_table();

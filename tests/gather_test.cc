@@ -158,14 +158,6 @@ TEST(Gather, CancellingTheAwaitingTaskCancelsEveryChild) {
   EXPECT_THAT(timeline.lines(), ElementsAre("2s gather cancelled", "2s timers left: 0"));
 }
 
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
-using namespace std::chrono_literals;
-
 Coro<int> int_after(Duration delay, int value) {
   co_await sleep(delay);
   co_return value;

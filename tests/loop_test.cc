@@ -167,6 +167,18 @@ Coro<std::vector<std::string>> introspect() {
   co_return seen;
 }
 
+TEST(Loop, RunningAnEmptyCoroIsAnInvalidStateError) {
+  VirtualClock clock;
+  Coro<int> main = answer_after(1s);
+  Coro<int> moved = std::move(main);
+  try {
+    run(std::move(main), clock);  // NOLINT(bugprone-use-after-move): what is tested
+    ADD_FAILURE() << "no error";
+  } catch (const InvalidStateError& error) {
+    EXPECT_STREQ(error.what(), "run: the main Coro is empty (moved from or already a task)");
+  }
+}
+
 TEST(Loop, ReportsItsTimersAndTasksForTests) {
   VirtualClock clock;
   EXPECT_THAT(run(introspect(), clock),
@@ -232,14 +244,6 @@ TEST(Loop, ATaskWokenDuringATurnRunsInTheNextTurn) {
   EXPECT_THAT(timeline.lines(),
               ElementsAre("0s awaited task finished", "0s bystander step 2", "0s awaiter woke", "0s bystander step 3"));
 }
-
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
-using namespace std::chrono_literals;
 
 Coro<> two_sleeps() {
   co_await sleep(1s);

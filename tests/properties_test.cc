@@ -83,12 +83,6 @@ RC_GTEST_PROP(VirtualTime, SleepWakesAtExactlyNowPlusTheDurationAndTimeNeverGoes
   RC_ASSERT(std::is_sorted(seen.begin(), seen.end()));
 }
 
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
 // Values near the int64 edges come up often, so that overflow handling is exercised.
 rc::Gen<std::int64_t> nanoseconds_with_extremes() {
   constexpr auto max = std::numeric_limits<std::int64_t>::max();

@@ -168,12 +168,6 @@ TEST(Sleep, EveryTimerDueAtAnInstantFiresBeforeAnyTaskItWakesRuns) {
   EXPECT_THAT(seen, ElementsAre(0, 0, 0));
 }
 
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
 TEST(Sleep, ANegativeDurationBeyondNanosecondsStillYields) {
   VirtualClock clock;
   run([]() -> Coro<> { co_await sleep(std::chrono::hours::min()); }(), clock);

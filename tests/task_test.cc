@@ -149,6 +149,23 @@ Coro<std::string> result_too_early() {
   co_return "no error";
 }
 
+Coro<std::string> create_a_task_of_an_empty_coro() {
+  Coro<int> coro = after(1s, 1);
+  Task<int> task = create_task(std::move(coro));
+  try {
+    create_task(std::move(coro));  // NOLINT(bugprone-use-after-move): what is tested
+  } catch (const InvalidStateError& error) {
+    co_return error.what();
+  }
+  co_return "no error";
+}
+
+TEST(Task, CreatingATaskOfAnEmptyCoroIsAnInvalidStateError) {
+  VirtualClock clock;
+  EXPECT_EQ(run(create_a_task_of_an_empty_coro(), clock),
+            "create_task: the Coro is empty (moved from or already a task)");
+}
+
 TEST(Task, ResultBeforeItFinishesIsAnInvalidStateError) {
   VirtualClock clock;
   EXPECT_EQ(run(result_too_early(), clock), "Task::result: task 'early' has not finished");
@@ -425,14 +442,6 @@ TEST(Task, AnEmptyHandleSaysSo) {
   EXPECT_THROW((void)empty.done(), InvalidStateError);
 }
 
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
-using namespace std::chrono_literals;
-
 Coro<> sleep_holding(Duration delay, test::LiveCounter held) {
   co_await sleep(delay);
   (void)held;
@@ -454,14 +463,6 @@ TEST(Task, CancellingManyTasksMidSleepRemovesEveryTimerAndFreesEveryFrame) {
   EXPECT_EQ(clock.now(), TimePoint{500ms});
   EXPECT_EQ(test::LiveCounter::live, 0);
 }
-
-}  // namespace
-}  // namespace simtime
-
-namespace simtime {
-namespace {
-
-using namespace std::chrono_literals;
 
 // Python 3.13: uncancel() withdraws the request, but a wait already cancelled stays cancelled.
 TEST(Task, UncancelAfterCancelDoesNotRevertAnAbandonedSleep) {

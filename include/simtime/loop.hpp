@@ -27,6 +27,7 @@
 #include "simtime/detail/outside_work.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/detail/timer_queue.hpp"
+#include "simtime/errors.hpp"
 #include "simtime/source_location.hpp"
 #include "simtime/task.hpp"
 
@@ -159,7 +160,7 @@ T run(Coro<T> main, SourceLocation where = SourceLocation::current()) {
 template <class T>
 T Loop::run(Coro<T> main, SourceLocation where) {
   auto frame = detail::CoroAccess::frame(main);
-  if (!frame) throw std::invalid_argument("run: the main Coro is empty (moved from or already a task)");
+  if (!frame) throw InvalidStateError("run: the main Coro is empty (moved from or already a task)");
   begin_run(frame.promise(), frame, where);
   detail::CoroAccess::release(main);  // the loop owns the frame now
   Task<T> task = detail::TaskAccess::adopt(frame);

@@ -162,9 +162,6 @@ class TaskAwaiterBase : public Blocker, public CompletionWaiter {
   TaskState* waiter_ = nullptr;
 };
 
-template <class T>
-concept copyable_result = std::is_void_v<T> || std::is_reference_v<T> || std::copy_constructible<T>;
-
 }  // namespace detail
 
 template <class T>
@@ -193,12 +190,12 @@ struct Task<T>::Awaiter : detail::TaskAwaiterBase {
 
 /// Schedules `coro` on the running loop as a task that starts on a later turn (rule 2).
 /// `name` is for diagnostics; without one the task is called "Task-N".
-/// Throws std::runtime_error outside a running loop, std::invalid_argument for an empty Coro.
+/// Throws std::runtime_error outside a running loop, InvalidStateError for an empty Coro.
 template <class T>
 Task<T> create_task(Coro<T> coro, std::string_view name = {}, SourceLocation where = SourceLocation::current()) {
   detail::running_loop("create_task");
   auto frame = detail::CoroAccess::frame(coro);
-  if (!frame) throw std::invalid_argument("create_task: the Coro is empty (moved from or already a task)");
+  if (!frame) throw InvalidStateError("create_task: the Coro is empty (moved from or already a task)");
   detail::start_task(frame.promise(), frame, name, where, "create_task");
   detail::CoroAccess::release(coro);  // the loop owns the frame now
   return detail::TaskAccess::adopt(frame);

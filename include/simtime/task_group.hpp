@@ -37,6 +37,10 @@
 
 namespace simtime {
 
+namespace detail {
+struct TaskGroupScope;
+}  // namespace detail
+
 class TaskGroup {
  public:
   /// Creates a task owned by the group (asyncio's TaskGroup.create_task).
@@ -56,11 +60,11 @@ class TaskGroup {
   TaskGroup& operator=(const TaskGroup&) = delete;
   ~TaskGroup();
 
-  // Used by task_group() below.
+ private:
+  friend struct detail::TaskGroupScope;  // enters and exits the group around its body
   void enter();
   Coro<> exit(std::exception_ptr body_error);
 
- private:
   struct Child : detail::CompletionWaiter {
     TaskGroup* group = nullptr;
   };
@@ -90,6 +94,13 @@ class TaskGroup {
 /// Runs `body(group)` (a callable returning Coro<R>) with a fresh TaskGroup and waits for
 /// every task of the group; yields the body's result.
 /// Throws: the failure of the group (see above). Cancellation: cancels the group's tasks.
+namespace detail {
+struct TaskGroupScope {
+  static void enter(TaskGroup& group) { group.enter(); }
+  static Coro<> exit(TaskGroup& group, std::exception_ptr body_error) { return group.exit(std::move(body_error)); }
+};
+}  // namespace detail
+
 template <class Body>
 auto task_group(Body body) -> Coro<typename std::invoke_result_t<Body&, TaskGroup&>::value_type>;
 
@@ -112,7 +123,7 @@ template <class Body>
 auto task_group(Body body) -> Coro<typename std::invoke_result_t<Body&, TaskGroup&>::value_type> {
   using T = typename std::invoke_result_t<Body&, TaskGroup&>::value_type;
   TaskGroup group;
-  group.enter();
+  detail::TaskGroupScope::enter(group);
   std::exception_ptr body_error;
   if constexpr (std::is_void_v<T>) {
     try {
@@ -120,7 +131,7 @@ auto task_group(Body body) -> Coro<typename std::invoke_result_t<Body&, TaskGrou
     } catch (...) {
       body_error = std::current_exception();
     }
-    co_await group.exit(body_error);
+    co_await detail::TaskGroupScope::exit(group, body_error);
   } else {
     using Stored = std::conditional_t<std::is_reference_v<T>, std::remove_reference_t<T>*, T>;
     std::optional<Stored> result;
@@ -133,7 +144,7 @@ auto task_group(Body body) -> Coro<typename std::invoke_result_t<Body&, TaskGrou
     } catch (...) {
       body_error = std::current_exception();
     }
-    co_await group.exit(body_error);
+    co_await detail::TaskGroupScope::exit(group, body_error);
     // exit() returned, so the body either returned its value or was stopped by
     // TaskGroup::cancel(); then there is no value to give, and the cancellation says why.
     if (!result) std::rethrow_exception(body_error);

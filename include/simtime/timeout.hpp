@@ -41,6 +41,10 @@
 
 namespace simtime {
 
+namespace detail {
+struct TimeoutScope;
+}  // namespace detail
+
 /// The deadline of a running time-limit scope (asyncio.Timeout).
 class Timeout {
  public:
@@ -57,12 +61,12 @@ class Timeout {
   Timeout& operator=(const Timeout&) = delete;
   ~Timeout();
 
-  // Used by the scope coroutines below.
+ private:
+  friend struct detail::TimeoutScope;  // enters and exits the scope around its body
   void enter();
   [[noreturn]] void exit_with(std::exception_ptr error);
   void exit_normally() noexcept;
 
- private:
   enum class State : unsigned char { created, entered, expiring, expired, exited };
   struct Timer : detail::CallbackTimer {
     Timeout* owner = nullptr;
@@ -128,17 +132,23 @@ struct Limit {
   [[nodiscard]] std::optional<TimePoint> resolve() const;
 };
 
+struct TimeoutScope {
+  static void enter(Timeout& scope) { scope.enter(); }
+  [[noreturn]] static void exit_with(Timeout& scope, std::exception_ptr error) { scope.exit_with(std::move(error)); }
+  static void exit_normally(Timeout& scope) noexcept { scope.exit_normally(); }
+};
+
 template <class Body, class T = typename CoroValue<typename ScopeBody<Body>::coro_type>::type>
 Coro<T> run_with_timeout(Limit limit, Body body) {
   Timeout scope(limit.resolve());
-  scope.enter();
+  TimeoutScope::enter(scope);
   if constexpr (std::is_void_v<T>) {
     try {
       co_await ScopeBody<Body>::start(body, scope);
     } catch (...) {
-      scope.exit_with(std::current_exception());
+      TimeoutScope::exit_with(scope, std::current_exception());
     }
-    scope.exit_normally();
+    TimeoutScope::exit_normally(scope);
   } else {
     using Stored = std::conditional_t<std::is_reference_v<T>, std::remove_reference_t<T>*, T>;
     std::optional<Stored> result;
@@ -149,9 +159,9 @@ Coro<T> run_with_timeout(Limit limit, Body body) {
         result.emplace(co_await ScopeBody<Body>::start(body, scope));
       }
     } catch (...) {
-      scope.exit_with(std::current_exception());
+      TimeoutScope::exit_with(scope, std::current_exception());
     }
-    scope.exit_normally();
+    TimeoutScope::exit_normally(scope);
     if constexpr (std::is_reference_v<T>) {
       co_return **result;
     } else {

@@ -149,12 +149,6 @@ void BarrierBlock::await_resume() {
   if (barrier_->state_ == Barrier::State::broken) barrier_->throw_broken(Barrier::State::broken, false);
 }
 
-bool BarrierBlock::cancel_wait(TaskState& waiter) {
-  node_.unlink();
-  schedule(waiter);
-  return false;
-}
-
 void BarrierBlock::describe(std::string& out) const {
   if (!node_.linked()) return append_destroyed(out, "Barrier", where_);
   barrier_->describe(out);

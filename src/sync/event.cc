@@ -11,7 +11,7 @@ Event::Event(std::string name, SourceLocation where) : identity_("Event", std::m
 
 void Event::wake_all() noexcept {
   // asyncio's Event.set: every waiter is woken, in the order it started waiting.
-  while (detail::WaitNode* node = waiters_.pop_front()) detail::schedule(*node->task);
+  detail::wake_all(waiters_);
 }
 
 void Event::describe(std::string& out) const {
@@ -22,12 +22,6 @@ void Event::describe(std::string& out) const {
 }
 
 namespace detail {
-
-bool EventWaiter::cancel_wait(TaskState& waiter) {
-  node_.unlink();
-  schedule(waiter);
-  return false;
-}
 
 void EventWaiter::describe(std::string& out) const {
   if (!node_.linked()) return append_destroyed(out, "Event", where_);

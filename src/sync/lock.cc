@@ -71,13 +71,6 @@ void LockAcquire::await_resume() {
   lock_->locked_ = true;
 }
 
-bool LockAcquire::cancel_wait(TaskState& waiter) {
-  // Only a waiter not yet woken is still blocked, so there is no wake to pass on.
-  node_.unlink();
-  schedule(waiter);
-  return false;
-}
-
 void LockAcquire::describe(std::string& out) const {
   if (!node_.linked()) return append_destroyed(out, "Lock", where_);
   lock_->describe(out);

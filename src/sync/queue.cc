@@ -42,7 +42,7 @@ void QueueCore::shut_down(bool immediate, std::size_t drained) noexcept {
     unfinished -= std::min(drained, unfinished);
     while (WaitNode* node = promised_getters.pop_front()) released_getters.push_back(*node);
     if (unfinished == 0) {
-      while (WaitNode* node = joiners.pop_front()) schedule(*node->task);
+      wake_all(joiners);
     }
   }
   // Every blocked getter and putter wakes up to throw QueueShutDown (a getter takes an item
@@ -59,12 +59,12 @@ void QueueCore::task_done() {
         "{}: task_done() called more times than items were put (no item is waiting for it)", identity.str()));
   }
   if (--unfinished == 0) {
-    while (WaitNode* node = joiners.pop_front()) schedule(*node->task);
+    wake_all(joiners);
   }
 }
 
 void QueueCore::require_can_put(const char* operation) const {
-  if (shutdown) throw_shut_down(operation);
+  if (shutdown) throw_shut_down_on_put(operation);
   if (can_put()) return;
   std::string message =
       fmt::format("{}: {} on a full queue (maxsize {}, qsize {}", identity.str(), operation, maxsize, size);
@@ -76,13 +76,14 @@ void QueueCore::require_can_put(const char* operation) const {
   throw QueueFull(message);
 }
 
-void QueueCore::throw_shut_down(const char* operation) const {
-  if (operation[0] == 'p') throw QueueShutDown(fmt::format("{}: {} on a shut-down queue", identity.str(), operation));
-  throw QueueShutDown(fmt::format("{}: {} on a shut-down queue with no item left", identity.str(), operation));
+void QueueCore::throw_shut_down_on_put(const char* operation) const {
+  throw QueueShutDown(fmt::format("{}: {} on a shut-down queue", identity.str(), operation));
 }
 
 void QueueCore::throw_cannot_get(const char* operation) const {
-  if (shutdown) throw_shut_down(operation);
+  // A shut-down queue still gives the items it holds (asyncio), so a get fails only once none is left.
+  if (shutdown)
+    throw QueueShutDown(fmt::format("{}: {} on a shut-down queue with no item left", identity.str(), operation));
   if (promised_getters.empty()) throw QueueEmpty(fmt::format("{}: {} on an empty queue", identity.str(), operation));
   throw QueueEmpty(fmt::format("{}: {} on an empty queue (its {} item(s) are promised to getters woken earlier)",
                                identity.str(), operation, promised_getters.size()));
@@ -124,14 +125,8 @@ void QueueWaiter::resume() {
   if (promised) return;
   // Woken by shutdown. asyncio's get() re-checks the queue and still takes a free item.
   if (operation_ == Operation::get && core_->can_get()) return;
-  core_->throw_shut_down(operation_ == Operation::get ? "get" : "put");
-}
-
-bool QueueWaiter::cancel_wait(TaskState& waiter) {
-  // Only a waiter not yet woken is blocked: it holds no promise, it just leaves the queue.
-  node_.unlink();
-  schedule(waiter);
-  return false;
+  if (operation_ == Operation::get) core_->throw_cannot_get("get");
+  core_->throw_shut_down_on_put("put");
 }
 
 void QueueWaiter::describe(std::string& out) const {
@@ -148,12 +143,6 @@ void QueueWaiter::describe(std::string& out) const {
 void QueueJoin::await_suspend(std::coroutine_handle<> awaiting) noexcept {
   node_.task = &suspend_current(awaiting, this);
   core_->joiners.push_back(node_);
-}
-
-bool QueueJoin::cancel_wait(TaskState& waiter) {
-  node_.unlink();
-  schedule(waiter);
-  return false;
 }
 
 void QueueJoin::describe(std::string& out) const {

@@ -105,12 +105,6 @@ void SemaphoreAcquire::await_resume() {
   semaphore_->wake_while_free();
 }
 
-bool SemaphoreAcquire::cancel_wait(TaskState& waiter) {
-  node_.unlink();
-  schedule(waiter);
-  return false;
-}
-
 void SemaphoreAcquire::describe(std::string& out) const {
   if (!node_.linked()) return append_destroyed(out, "Semaphore", where_);
   semaphore_->describe(out);

@@ -140,7 +140,7 @@ class BarrierArrival final : public Blocker {
 };
 
 // Waiting for a draining (or resetting) barrier to fill again (asyncio's `_block`).
-class BarrierBlock final : public Blocker {
+class BarrierBlock final : public WaitInList {
  public:
   BarrierBlock(Barrier& barrier, SourceLocation where) noexcept : barrier_(&barrier), where_(where) {}
   BarrierBlock(const BarrierBlock&) = delete;
@@ -151,12 +151,10 @@ class BarrierBlock final : public Blocker {
   void await_suspend(std::coroutine_handle<> awaiting) noexcept;
   void await_resume();
 
-  bool cancel_wait(TaskState& waiter) override;
   void describe(std::string& out) const override;
 
  private:
   Barrier* barrier_;
-  WaitNode node_;
   SourceLocation where_;
 };
 

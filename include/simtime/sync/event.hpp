@@ -73,7 +73,7 @@ class Event {
 // ---------------------------------------------------------------------------------------
 namespace detail {
 
-class EventWaiter final : public Blocker {
+class EventWaiter final : public WaitInList {
  public:
   EventWaiter(Event& event, SourceLocation where) noexcept : event_(&event), where_(where) {}
   EventWaiter(const EventWaiter&) = delete;
@@ -89,12 +89,10 @@ class EventWaiter final : public Blocker {
     if (node_.task != nullptr) node_.task->throw_if_cancel_requested();
   }
 
-  bool cancel_wait(TaskState& waiter) override;
   void describe(std::string& out) const override;
 
  private:
   Event* event_;
-  WaitNode node_;
   SourceLocation where_;
 };
 

@@ -121,7 +121,7 @@ class Lock {
 // ---------------------------------------------------------------------------------------
 namespace detail {
 
-class LockAcquire : public Blocker {
+class LockAcquire : public WaitInList {
  public:
   LockAcquire(Lock& lock, SourceLocation where) noexcept : lock_(&lock), where_(where) {}
   LockAcquire(const LockAcquire&) = delete;
@@ -136,14 +136,12 @@ class LockAcquire : public Blocker {
   void await_suspend(std::coroutine_handle<> awaiting) noexcept;
   void await_resume();
 
-  bool cancel_wait(TaskState& waiter) override;
   void describe(std::string& out) const override;
 
  protected:
   Lock* lock_;
 
  private:
-  WaitNode node_;
   SourceLocation where_;
 };
 

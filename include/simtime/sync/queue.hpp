@@ -204,7 +204,7 @@ class QueuePut final : public QueueWaiter {
       : QueueWaiter(queue.core_, Operation::put, where), queue_(&queue), item_(std::move(item)) {}
 
   bool await_ready() {
-    if (queue_->core_.shutdown) queue_->core_.throw_shut_down("put");
+    if (queue_->core_.shutdown) queue_->core_.throw_shut_down_on_put("put");
     if (!queue_->core_.can_put()) return false;
     queue_->store(std::move(item_));
     return true;

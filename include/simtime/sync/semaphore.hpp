@@ -138,7 +138,7 @@ class BoundedSemaphore : public Semaphore {
 // ---------------------------------------------------------------------------------------
 namespace detail {
 
-class SemaphoreAcquire : public Blocker {
+class SemaphoreAcquire : public WaitInList {
  public:
   SemaphoreAcquire(Semaphore& semaphore, SourceLocation where) noexcept : semaphore_(&semaphore), where_(where) {}
   SemaphoreAcquire(const SemaphoreAcquire&) = delete;
@@ -153,14 +153,12 @@ class SemaphoreAcquire : public Blocker {
   void await_suspend(std::coroutine_handle<> awaiting) noexcept;
   void await_resume();
 
-  bool cancel_wait(TaskState& waiter) override;
   void describe(std::string& out) const override;
 
  protected:
   Semaphore* semaphore_;
 
  private:
-  WaitNode node_;
   SourceLocation where_;
 };
 

@@ -47,7 +47,8 @@ struct QueueCore {
 
   /// Throws QueueShutDown or QueueFull unless a put may happen at once.
   void require_can_put(const char* operation) const;
-  [[noreturn]] void throw_shut_down(const char* operation) const;
+  /// QueueShutDown: a put on a shut-down queue.
+  [[noreturn]] void throw_shut_down_on_put(const char* operation) const;
   /// QueueShutDown if shut down, else QueueEmpty.
   [[noreturn]] void throw_cannot_get(const char* operation) const;
   void describe(std::string& out) const;
@@ -67,7 +68,7 @@ struct QueueCore {
 };
 
 /// The part of a queue's get or put awaiter that does not depend on the item type.
-class QueueWaiter : public Blocker {
+class QueueWaiter : public WaitInList {
  public:
   enum class Operation : unsigned char { get, put };
 
@@ -77,7 +78,6 @@ class QueueWaiter : public Blocker {
   QueueWaiter& operator=(const QueueWaiter&) = delete;
   ~QueueWaiter() = default;
 
-  bool cancel_wait(TaskState& waiter) override;
   void describe(std::string& out) const override;
 
  protected:
@@ -89,13 +89,12 @@ class QueueWaiter : public Blocker {
 
  private:
   QueueCore* core_;
-  WaitNode node_;
   SourceLocation where_;
   Operation operation_;
 };
 
 /// co_await queue.join().
-class QueueJoin final : public Blocker {
+class QueueJoin final : public WaitInList {
  public:
   QueueJoin(QueueCore& core, SourceLocation where) noexcept : core_(&core), where_(where) {}
   QueueJoin(const QueueJoin&) = delete;
@@ -108,12 +107,10 @@ class QueueJoin final : public Blocker {
     if (node_.task != nullptr) node_.task->throw_if_cancel_requested();
   }
 
-  bool cancel_wait(TaskState& waiter) override;
   void describe(std::string& out) const override;
 
  private:
   QueueCore* core_;
-  WaitNode node_;
   SourceLocation where_;
 };
 

@@ -104,6 +104,32 @@ inline WaitNode* wake_first(WaitList& from, WaitList& to) noexcept {
   return node;
 }
 
+/// Wakes every task waiting in `list`, in order, taking each out of it.
+inline void wake_all(WaitList& list) noexcept {
+  while (WaitNode* node = list.pop_front()) schedule(*node->task);  // a closed loop's task is left alone
+}
+
+/// What a task waits on when it waits in one of a primitive's WaitLists and is promised
+/// nothing while it does: cancelling the task takes it out of the list and wakes it, to
+/// throw CancelledError where it waits (the awaiters of Event, Lock, Semaphore, Queue and
+/// Barrier::wait's second phase).
+class WaitInList : public Blocker {
+ public:
+  bool cancel_wait(TaskState& waiter) override {
+    node_.unlink();
+    schedule(waiter);
+    return false;
+  }
+
+ protected:
+  WaitInList() = default;
+  WaitInList(const WaitInList&) = delete;
+  WaitInList& operator=(const WaitInList&) = delete;
+  ~WaitInList() = default;
+
+  WaitNode node_;
+};
+
 /// A cancellation is to be thrown when `task` resumes: one requested since it was woken
 /// (withdrawn by uncancel()), or one that made its wait give up (not withdrawn: asyncio's
 /// future was cancelled).
