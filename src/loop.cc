@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "instrumentation.hpp"
 #include "loop_access.hpp"
 #include "simtime/detail/process_tables.hpp"
 #include "simtime/errors.hpp"
@@ -34,7 +35,10 @@ void schedule_outside_run(TaskState& task) noexcept {
 }
 
 std::uint32_t arm_sleep(TaskState& task, TimePoint deadline) {
-  return LoopAccess::timers(*task.loop()).push(task, deadline);
+  Loop& loop = *task.loop();
+  if (LoopAccess::observed(loop)) [[unlikely]]
+    deadline = LoopAccess::timer_armed(loop, &task, deadline, true);
+  return LoopAccess::timers(loop).push(task, deadline);
 }
 
 void disarm_sleep(TaskState& task, std::uint32_t slot) noexcept {
@@ -42,7 +46,10 @@ void disarm_sleep(TaskState& task, std::uint32_t slot) noexcept {
 }
 
 void arm_timer(CallbackTimer& timer, TimePoint deadline) {
-  LoopAccess::timers(*timer.task->loop()).push(timer, deadline);
+  Loop& loop = *timer.task->loop();
+  if (LoopAccess::observed(loop)) [[unlikely]]
+    deadline = LoopAccess::timer_armed(loop, timer.task, deadline, false);
+  LoopAccess::timers(loop).push(timer, deadline);
 }
 
 void disarm_timer(CallbackTimer& timer) noexcept {
@@ -70,10 +77,13 @@ Loop::Loop(Clock& clock)
       clock_is_virtual_(clock.is_virtual()),
       // Made up front: tasks destroyed in ~Loop get it without allocating.
       closed_before_finishing_(std::make_exception_ptr(CancelledError("the loop closed before the task finished"))),
-      id_(detail::take_loop_id(*this)) {}
+      id_(detail::take_loop_id(*this)) {
+  if (const RunLimits limits = default_limits(); limits.any()) instrumentation().limits = limits;
+}
 
 Loop::~Loop() {
   close();
+  if (instrumentation_ != nullptr && instrumentation_->trace != nullptr) instrumentation_->trace->on_loop_closed(*this);
   workers_.reset();  // waits for jobs still running; their reports are dropped with outside_
   detail::give_back_loop_id(id_);
 }
@@ -81,12 +91,6 @@ Loop::~Loop() {
 void Loop::call_soon_threadsafe(std::function<void()> callback) { outside_.post(std::move(callback)); }
 
 void Loop::set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
-
-void Loop::set_step_observer(StepObserver observer) { step_observer_ = std::move(observer); }
-
-// Out of line, so that a step without an observer builds no StepEvent on its stack (for
-// the same reason as end_cancelled).
-void Loop::notify_step_observer(std::uint64_t task_id, bool finished) { step_observer_(StepEvent{task_id, finished}); }
 
 void Loop::default_exception_handler(const UnretrievedException& report) {
   std::string what = "an exception not derived from std::exception";
@@ -107,6 +111,8 @@ void Loop::report_unretrieved(TaskState& task) noexcept {
     try {
       if (exception_handler_) {
         exception_handler_(report);
+      } else if (const ExceptionHandler& fallback = detail::default_exception_handler_of_loops(); fallback) {
+        fallback(report);
       } else {
         default_exception_handler(report);
       }
@@ -132,24 +138,37 @@ TaskState& Loop::begin_run(TaskState& main, std::coroutine_handle<> frame, Sourc
 
 void Loop::run_main(TaskState& main) {
   struct LeaveThread {
-    ~LeaveThread() { this_thread = {}; }
-  } leave;
-  std::string deadlock;
-  if (!run_until_done_or_stuck(&main)) deadlock = describe_deadlock();
-  // asyncio.run: whatever is still pending is cancelled and allowed to finish cancelling.
+    Loop& loop;
+    ~LeaveThread() {
+      this_thread = {};
+      if (loop.instrumentation_ != nullptr) loop.end_observed_run();
+    }
+  } leave{*this};
+  if (instrumentation_ != nullptr) start_observed_run();
+  std::string failure;
+  const RunEnd end = run_until_done_or_stuck(&main);
+  if (end == RunEnd::stuck) failure = describe_deadlock();
+  if (end == RunEnd::over_budget) failure = instrumentation_->over_budget;
+  // asyncio.run: whatever is still pending is cancelled and allowed to finish cancelling
+  // (within the budgets again, if it was a budget that ended the run).
+  if (end == RunEnd::over_budget) start_observed_run();
   cancel_all_pending();
-  if (!run_until_done_or_stuck(nullptr)) {
-    // Some task swallowed the cancellation and blocked again: one more round, then the
-    // stragglers are destroyed so that nothing hangs.
+  if (run_until_done_or_stuck(nullptr) != RunEnd::done) {
+    // Some task swallowed the cancellation and blocked again, or kept running: one more
+    // round, then the stragglers are destroyed so that nothing hangs.
+    if (instrumentation_ != nullptr) start_observed_run();
     cancel_all_pending();
     run_until_done_or_stuck(nullptr);
     destroy_unfinished();
   }
-  if (!deadlock.empty()) throw DeadlockError(deadlock);
+  if (end == RunEnd::stuck) throw DeadlockError(failure);
+  if (end == RunEnd::over_budget) throw BudgetExceededError(failure);
 }
 
 // Inlined into the run loop, with step: a turn of a busy loop (one task handing a token to
-// another) is then a few dozen instructions, without calls of its own.
+// another) is then a few dozen instructions, without calls of its own. The observed turn is
+// the same code with the instrumentation's calls compiled in.
+template <bool observed>
 [[gnu::always_inline]] inline void Loop::run_turn() {
   if (outside_.has_calls()) {
     for (auto& call : outside_.take_calls()) call();
@@ -159,6 +178,7 @@ void Loop::run_main(TaskState& main) {
   if (!timers_.empty()) {
     const TimePoint current = now();
     while (const detail::TimerQueue::Fired fired = timers_.pop_due(current)) {
+      if constexpr (observed) timer_fired(fired);
       if (fired.callback != nullptr) {
         fired.callback->on_fire(*fired.callback);
       } else {
@@ -169,11 +189,15 @@ void Loop::run_main(TaskState& main) {
   // Only the tasks runnable at the start of the turn run in it (rule 13).
   TaskState* batch = std::exchange(runnable_.head, nullptr);
   runnable_.tail = nullptr;
-  while (batch != nullptr) {
-    TaskState& task = *batch;
-    batch = task.next_runnable();
-    task.leave_queue();
-    step(task);
+  if constexpr (observed) {
+    run_batch_observed(batch);  // in the order the schedule policy chooses, if there is one
+  } else {
+    while (batch != nullptr) {
+      TaskState& task = *batch;
+      batch = task.next_runnable();
+      task.leave_queue();
+      step<false>(task);
+    }
   }
 }
 
@@ -186,11 +210,16 @@ namespace {
 }
 }  // namespace
 
+template <bool observed>
 [[gnu::always_inline]] inline void Loop::step(TaskState& task) {
+  if constexpr (observed) step_began(task);
   if (task.phase == TaskPhase::pending) {
     if (task.must_cancel) {  // cancelled before its first step: the body never runs
       end_cancelled(task);
+      if constexpr (observed) task_finishing(task);
+      const std::uint64_t id = task.number;
       finish(task);
+      if constexpr (observed) step_ended(id, nullptr, /*body_ran=*/false);
       return;
     }
     task.phase = TaskPhase::running;
@@ -204,16 +233,19 @@ namespace {
   this_thread.task = nullptr;
 
   const std::uint64_t id = task.number;
-  const bool finished = detail::frame_of(task).done();
-  if (finished) {
+  if (detail::frame_of(task).done()) {
     if (task.must_cancel && !task.has_exception) {
       // Cancelled right before its coroutine returned (asyncio's Task.__step): a request
       // made while it ran must not be lost because it never suspended again.
       task.must_cancel = false;
       end_cancelled(task);
     }
+    if constexpr (observed) task_finishing(task);
     finish(task);  // may destroy the task
-  } else if (task.must_cancel && task.blocked()) {
+    if constexpr (observed) step_ended(id, nullptr, /*body_ran=*/true);
+    return;
+  }
+  if (task.must_cancel && task.blocked()) {
     // Cancelled while running (e.g. by itself): the wait it just began takes the
     // cancellation, as asyncio's Task.__step does with _must_cancel.
     if (task.give_up_wait()) {
@@ -222,17 +254,26 @@ namespace {
       task.wait_abandoned = true;
     }
   }
-  if (step_observer_) notify_step_observer(id, finished);
+  if constexpr (observed) step_ended(id, &task, /*body_ran=*/true);
 }
 
-bool Loop::run_until_done_or_stuck(TaskState* main) {
+// The observed turn's step (src/instrumentation.cc), compiled here where step is.
+void Loop::step_observed(TaskState& task) { step<true>(task); }
+
+Loop::RunEnd Loop::run_until_done_or_stuck(TaskState* main) {
   // At the end of a run, jobs on worker threads and the calls they post back are waited for
   // too (asyncio.run shuts its default executor down).
   while (main != nullptr ? !main->done() : unfinished_tasks_ > 0 || outside_.in_flight() > 0 || outside_.has_calls()) {
-    if (runnable_.head == nullptr && !wait_for_work()) return false;
-    run_turn();
+    if (runnable_.head == nullptr && !wait_for_work()) return RunEnd::stuck;
+    if (instrumentation_ == nullptr) [[likely]] {
+      run_turn<false>();
+      continue;
+    }
+    if (over_budget()) return RunEnd::over_budget;  // the idle step found the next timer beyond it
+    run_turn<true>();
+    if (over_budget()) return RunEnd::over_budget;
   }
-  return true;
+  return RunEnd::done;
 }
 
 // The idle step, and the one place where the kind of clock matters: nothing is runnable.
@@ -245,6 +286,8 @@ bool Loop::wait_for_work() {
   // job seen finished has its report visible now.
   if (!work_outside && outside_.has_calls()) return true;
   const std::optional<TimePoint> deadline = timers_.next_deadline();
+  // A time budget is not waited past: the run ends instead (see run_until_done_or_stuck).
+  if (deadline && instrumentation_ != nullptr && beyond_time_budget(*deadline)) return true;
   // Work out on other threads, and a virtual clock or no timer: time stands still until the
   // work reports back, and nothing is a deadlock meanwhile.
   if (work_outside && (clock_is_virtual_ || !deadline)) {

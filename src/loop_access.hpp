@@ -9,6 +9,7 @@
 #include <thread>
 #include <utility>
 
+#include "instrumentation.hpp"
 #include "simtime/detail/process_tables.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/live_objects.hpp"
@@ -34,7 +35,36 @@ struct LoopAccess {
     loop.live_head_ = &task;
     ++loop.unfinished_tasks_;
     schedule(loop, task);
+    if (observed(loop) && loop.instrumentation_->trace != nullptr) [[unlikely]] {
+      loop.instrumentation_->trace->on_task_created(task, loop.now());
+    }
   }
+
+  // -- the observed path (src/instrumentation.hpp) --
+  static bool observed(const Loop& loop) noexcept { return loop.instrumentation_ != nullptr; }
+  /// The deadline a timer armed for `deadline` gets (a policy's jitter, never before now),
+  /// told to the trace.
+  static TimePoint timer_armed(Loop& loop, const TaskState* task, TimePoint deadline, bool is_sleep) {
+    Instrumentation& in = *loop.instrumentation_;
+    if (in.policy != nullptr) {
+      const TimePoint current = loop.now();
+      deadline = std::max(in.policy->deadline_for(deadline, current), current);
+    }
+    if (in.trace != nullptr) in.trace->on_timer_armed(task, deadline, is_sleep, loop.now());
+    return deadline;
+  }
+  static void cancel_requested(Loop& loop, const TaskState& task) {
+    if (observed(loop) && loop.instrumentation_->trace != nullptr) {
+      loop.instrumentation_->trace->on_cancel_requested(task, this_thread.task, loop.now());
+    }
+  }
+  static void mark(Loop& loop, std::string_view label) {
+    if (observed(loop) && loop.instrumentation_->trace != nullptr) {
+      loop.instrumentation_->trace->on_mark(this_thread.task, label, loop.now());
+    }
+  }
+  /// The next older task in the loop's list of frames.
+  static const TaskState* older(const TaskState& task) noexcept { return task.live_next_; }
 
   static void forget(Loop& loop, TaskState& task) noexcept {
     (task.live_prev_ != nullptr ? task.live_prev_->live_next_ : loop.live_head_) = task.live_next_;

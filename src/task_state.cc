@@ -80,6 +80,9 @@ void TaskState::give_name(std::string_view name) {
 
 bool TaskState::cancel() {
   if (done()) return false;
+  if (Loop* const owner = loop(); owner != nullptr && LoopAccess::observed(*owner)) {
+    LoopAccess::cancel_requested(*owner, *this);
+  }
   if (cancel_requests != UINT16_MAX) ++cancel_requests;
   // asyncio's Task.cancel: hand the cancellation to what the task awaits if that can take
   // it (an awaited task, a gather); otherwise the task itself throws at its next resumption.

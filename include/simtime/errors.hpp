@@ -32,6 +32,13 @@ class DeadlockError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// A run exceeded one of its budgets (RunLimits: virtual time, steps, steps at one instant).
+/// The message names the budget, the time, the steps taken and the tasks that kept running.
+class BudgetExceededError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// An operation was asked of a task (or other object) in a state that does not allow it,
 /// e.g. `result()` of a task that has not finished (asyncio.InvalidStateError).
 class InvalidStateError : public std::logic_error {

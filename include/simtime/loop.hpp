@@ -21,17 +21,24 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "simtime/clock.hpp"
 #include "simtime/coro.hpp"
 #include "simtime/detail/outside_work.hpp"
 #include "simtime/detail/task_state.hpp"
 #include "simtime/detail/timer_queue.hpp"
+#include "simtime/detail/trace_sink.hpp"
 #include "simtime/errors.hpp"
+#include "simtime/schedule_policy.hpp"
 #include "simtime/source_location.hpp"
 #include "simtime/task.hpp"
 
 namespace simtime {
+
+namespace detail {
+struct Instrumentation;
+}  // namespace detail
 
 /// What the loop knows about a task exception that nobody retrieved.
 struct UnretrievedException {
@@ -53,6 +60,23 @@ struct StepEvent {
 /// Watches every step the loop runs, on the loop's thread (tests, tracing). The observer may
 /// cancel tasks; it must not run coroutines.
 using StepObserver = std::function<void(const StepEvent&)>;
+
+/// Budgets for a loop's runs; a zero or empty one is no limit. A run that exceeds one ends in
+/// BudgetExceededError, after its tasks are cancelled and cleaned up (see Loop::set_limits).
+struct RunLimits {
+  /// How far the clock may move from where it stood when the run began: a timer beyond it
+  /// is never waited for (a runaway: a timer loop that never ends).
+  std::optional<Duration> max_virtual_time;
+  /// How many steps the run may take in all.
+  std::uint64_t max_steps = 0;
+  /// How many steps may be taken while the clock stands at one instant (a livelock: tasks
+  /// that yield to each other forever freeze virtual time).
+  std::uint64_t max_steps_at_one_instant = 0;
+
+  [[nodiscard]] bool any() const noexcept {
+    return max_virtual_time.has_value() || max_steps != 0 || max_steps_at_one_instant != 0;
+  }
+};
 
 class Loop {
  public:
@@ -94,22 +118,62 @@ class Loop {
   /// default, which prints the task's name, where it was created and the exception to stderr.
   void set_exception_handler(ExceptionHandler handler);
 
-  /// Installs (or, when empty, removes) the step observer. Without one a step costs a single
-  /// untaken branch.
+  /// Installs (or, when empty, removes) the step observer.
   void set_step_observer(StepObserver observer);
   static void default_exception_handler(const UnretrievedException& report);
+  /// The handler of every loop that has none of its own (set_exception_handler); empty:
+  /// default_exception_handler. Set it before loops are made (a test main does).
+  static void set_default_exception_handler(ExceptionHandler handler);
+
+  /// Budgets for the runs of this loop. Exceeding one stops stepping, cancels every task and
+  /// runs them until they finish cancelling (within the same budgets again, afterwards the
+  /// stragglers are destroyed), then `run` throws BudgetExceededError naming the budget, the
+  /// time, the steps taken and the tasks that kept running.
+  void set_limits(const RunLimits& limits);
+  [[nodiscard]] const RunLimits& limits() const noexcept;
+  /// The limits every loop starts with (none unless set; //:testing_main sets a livelock
+  /// guard). Set them before loops are made.
+  static void set_default_limits(const RunLimits& limits);
+  static RunLimits default_limits();
+  /// Steps taken by the runs of this loop while budgets, a trace, a schedule policy or a step
+  /// observer were installed.
+  [[nodiscard]] std::uint64_t observed_step_count() const noexcept;
+
+  /// Installs a schedule policy (rule 18); null removes it. `policy` must outlive the runs it
+  /// serves. Throws std::logic_error while this loop runs.
+  void set_schedule(SchedulePolicy* policy);
+  /// The decisions taken under the schedule policy so far: for each, the index chosen.
+  [[nodiscard]] const std::vector<std::uint32_t>& schedule_decisions() const noexcept;
+
+  /// Installs a trace recorder (simtime::testing::Trace); null removes it. Throws
+  /// std::logic_error while this loop runs. A recorder serves one loop at a time.
+  void set_trace(detail::TraceSink* trace);
 
  private:
   friend struct detail::LoopAccess;
 
   detail::TaskState& begin_run(detail::TaskState& main, std::coroutine_handle<> frame, SourceLocation where);
   void run_main(detail::TaskState& main);
+  enum class RunEnd : unsigned char { done, stuck, over_budget };
+  RunEnd run_until_done_or_stuck(detail::TaskState* main);
+  bool wait_for_work();
+  template <bool observed>
   void run_turn();
+  template <bool observed>
   void step(detail::TaskState& task);
   void finish(detail::TaskState& task);
-  [[gnu::noinline]] void notify_step_observer(std::uint64_t task_id, bool finished);
-  bool run_until_done_or_stuck(detail::TaskState* main);
-  bool wait_for_work();
+  // The observed path (budgets, trace, schedule policy, step observer): src/instrumentation.cc.
+  detail::Instrumentation& instrumentation();
+  void run_batch_observed(detail::TaskState* batch);
+  void step_observed(detail::TaskState& task);
+  void step_began(detail::TaskState& task);
+  void step_ended(std::uint64_t task_id, detail::TaskState* unfinished, bool body_ran);
+  void task_finishing(detail::TaskState& task);
+  void timer_fired(const detail::TimerQueue::Fired& fired);
+  [[nodiscard]] bool over_budget() const noexcept;
+  [[nodiscard]] bool beyond_time_budget(TimePoint deadline);
+  void start_observed_run();
+  void end_observed_run();
   void cancel_all_pending();
   void destroy_unfinished() noexcept;
   void close() noexcept;
@@ -124,7 +188,7 @@ class Loop {
   std::size_t unfinished_tasks_ = 0;
   std::uint64_t next_task_number_ = 1;
   ExceptionHandler exception_handler_;
-  StepObserver step_observer_;
+  std::unique_ptr<detail::Instrumentation> instrumentation_;  // null: the turn loop observes nothing
   std::exception_ptr closed_before_finishing_;
   detail::OutsideQueue outside_;
   std::unique_ptr<detail::WorkerPool> workers_;  // started by the first to_thread
