@@ -283,5 +283,125 @@ TEST(Loop, AStepObserverMayCancelTheTaskThatJustSuspended) {
   EXPECT_EQ(loop.run(body()), "cancelled at 1s after 2 suspensions");
 }
 
+// -- budgets ----------------------------------------------------------------------------
+
+Coro<> yield_forever() {
+  for (;;) co_await sleep(0s);
+}
+
+Coro<> two_tasks_yielding_to_each_other() {
+  Task<> ping = create_task(yield_forever(), "ping");
+  Task<> pong = create_task(yield_forever(), "pong");
+  co_await gather(ping, pong);
+}
+
+TEST(RunLimits, StepsAtOneInstantEndALivelockAndNameTheTasksThatKeptRunning) {
+  VirtualClock clock;
+  Loop loop(clock);
+  loop.set_limits({.max_steps_at_one_instant = 1000});
+  try {
+    loop.run(two_tasks_yielding_to_each_other());
+    ADD_FAILURE() << "the livelock was not stopped";
+  } catch (const BudgetExceededError& error) {
+    const std::string message = error.what();
+    EXPECT_THAT(message, ::testing::StartsWith("budget exceeded: max_steps_at_one_instant = 1000 at virtual time 0s, "
+                                               "1000 steps into the run; the tasks that kept running: "));
+    EXPECT_THAT(message, HasSubstr("'ping' (created at tests/loop_test.cc:"));
+    EXPECT_THAT(message, HasSubstr("'pong' (created at tests/loop_test.cc:"));
+  }
+  EXPECT_EQ(loop.unfinished_task_count(), 0u) << "the spinning tasks were cancelled and finished";
+  EXPECT_EQ(clock.now(), TimePoint{0s});
+}
+
+Coro<> tick_forever() {
+  for (;;) co_await sleep(1s);
+}
+
+TEST(RunLimits, VirtualTimeEndsARunawayTimerLoopWithoutWaitingForTheTimerBeyondIt) {
+  VirtualClock clock;
+  Loop loop(clock);
+  loop.set_limits({.max_virtual_time = 10s});
+  try {
+    loop.run([]() -> Coro<> { co_await create_task(tick_forever(), "ticker"); }());
+    ADD_FAILURE() << "the runaway was not stopped";
+  } catch (const BudgetExceededError& error) {
+    EXPECT_THAT(error.what(), ::testing::StartsWith("budget exceeded: max_virtual_time = 10s: the next timer is due "
+                                                    "at 11s, 11s after the run began at 0s; 12 steps taken; the tasks "
+                                                    "that kept running: 'ticker' (created at tests/loop_test.cc:"));
+  }
+  EXPECT_EQ(clock.now(), TimePoint{10s}) << "time stops at the last timer within the budget";
+  EXPECT_EQ(loop.pending_timer_count(), 0u);
+}
+
+TEST(RunLimits, StepsInAllEndARunThatTakesTooMany) {
+  VirtualClock clock;
+  Loop loop(clock);
+  loop.set_limits({.max_steps = 5});
+  EXPECT_THROW(loop.run(tick_forever()), BudgetExceededError);
+  // Steps 1 to 5 ran at 0s to 4s; the sixth, due at 5s, was refused.
+  EXPECT_EQ(clock.now(), TimePoint{5s});
+  EXPECT_EQ(loop.limits().max_steps, 5u);
+}
+
+TEST(RunLimits, ARunWithinItsBudgetsEndsAsUsual) {
+  VirtualClock clock;
+  Loop loop(clock);
+  loop.set_limits({.max_virtual_time = 4s, .max_steps = 10, .max_steps_at_one_instant = 10});
+  EXPECT_EQ(loop.run(answer_after(4s)), 42);
+  EXPECT_EQ(loop.observed_step_count(), 2u);
+}
+
+Coro<std::string> catch_every_cancellation_and_spin() {
+  for (;;) {
+    try {
+      co_await sleep(0s);
+    } catch (const CancelledError&) {
+    }
+  }
+}
+
+TEST(RunLimits, ATaskThatSwallowsItsCancellationIsDestroyedAfterTheCleanUpBudget) {
+  VirtualClock clock;
+  Loop loop(clock);
+  loop.set_limits({.max_steps_at_one_instant = 100});
+  EXPECT_THROW(loop.run(catch_every_cancellation_and_spin()), BudgetExceededError);
+  EXPECT_EQ(loop.unfinished_task_count(), 0u);
+}
+
+TEST(RunLimits, DefaultLimitsApplyToEveryLoopMadeAfterwards) {
+  const RunLimits saved = Loop::default_limits();
+  Loop::set_default_limits({.max_steps = 7});
+  VirtualClock clock;
+  Loop loop(clock);
+  Loop::set_default_limits(saved);
+  EXPECT_EQ(loop.limits().max_steps, 7u);
+  VirtualClock other_clock;
+  Loop other(other_clock);
+  EXPECT_EQ(other.limits().max_steps, saved.max_steps);
+}
+
+Coro<> fail_unawaited() {
+  create_task(fail(), "failing");
+  co_await sleep(2s);
+}
+
+TEST(Loop, TheDefaultExceptionHandlerServesLoopsWithoutOneOfTheirOwn) {
+  const ExceptionHandler saved = Loop::get_default_exception_handler();
+  std::vector<std::string> reports;
+  Loop::set_default_exception_handler([&](const UnretrievedException& report) { reports.push_back(report.task_name); });
+  {
+    VirtualClock clock;
+    run(fail_unawaited(), clock);
+  }
+  {
+    VirtualClock clock;
+    Loop loop(clock);
+    loop.set_exception_handler([](const UnretrievedException&) {});  // its own handler wins
+    loop.run(fail_unawaited());
+  }
+  Loop::set_default_exception_handler(saved);
+  EXPECT_THAT(reports, ElementsAre("failing"));
+}
+
 }  // namespace
 }  // namespace simtime

@@ -124,6 +124,7 @@ class Loop {
   /// The handler of every loop that has none of its own (set_exception_handler); empty:
   /// default_exception_handler. Set it before loops are made (a test main does).
   static void set_default_exception_handler(ExceptionHandler handler);
+  [[nodiscard]] static ExceptionHandler get_default_exception_handler();
 
   /// Budgets for the runs of this loop. Exceeding one stops stepping, cancels every task and
   /// runs them until they finish cancelling (within the same budgets again, afterwards the
