@@ -22,8 +22,8 @@ using ::testing::ElementsAre;
 class LastFirst final : public SchedulePolicy {
  public:
   std::size_t choose(const ScheduleChoice& choice) override {
-    asked.push_back(fmt::format("#{} at {}: {}", choice.decision, format_time(choice.now),
-                                fmt::join(choice.candidates, ",")));
+    asked.push_back(
+        fmt::format("#{} at {}: {}", choice.decision, format_time(choice.now), fmt::join(choice.candidates, ",")));
     return choice.candidates.size() - 1;
   }
   std::vector<std::string> asked;
@@ -98,7 +98,8 @@ TEST(SchedulePolicy, AnIndexOutOfRangeEndsTheRunWithAClearErrorAndLeaksNothing) 
       loop.run(three_at_once(order));
       ADD_FAILURE() << "no error";
     } catch (const std::out_of_range& error) {
-      EXPECT_STREQ(error.what(), "schedule policy: decision 0 chose index 5, but 3 tasks were runnable (indexes 0 to 2)");
+      EXPECT_STREQ(error.what(),
+                   "schedule policy: decision 0 chose index 5, but 3 tasks were runnable (indexes 0 to 2)");
     }
   }
   EXPECT_EQ(live_objects(), before);

@@ -1,5 +1,6 @@
 #include "simtime/timeout.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -468,6 +469,131 @@ TYPED_TEST_P(OnBothClocks, WaitForTimesOutInOrder) {
 REGISTER_TYPED_TEST_SUITE_P(OnBothClocks, WaitForTimesOutInOrder);
 using Clocks = ::testing::Types<VirtualClock, RealClock>;
 INSTANTIATE_TYPED_TEST_SUITE_P(TimeLimits, OnBothClocks, Clocks);
+
+// -- wait_for on any awaitable ---------------------------------------------------------
+
+Coro<std::vector<std::string>> time_limits_on_the_primitives() {
+  std::vector<std::string> seen;
+  Event never_set;
+  Event set_soon;
+  Lock held;
+  Queue<int> queue;
+  Semaphore none(0);
+  co_await held.acquire();
+  try {
+    co_await wait_for(never_set.wait(), 1s);
+  } catch (const TimeoutError&) {
+    seen.push_back("event timed out at " + format_time(now()));
+  }
+  try {
+    co_await wait_for(held.lock(), 1s);
+  } catch (const TimeoutError&) {
+    seen.push_back("lock timed out at " + format_time(now()));
+  }
+  try {
+    co_await wait_for(queue.get(), 1s);
+  } catch (const TimeoutError&) {
+    seen.push_back("queue timed out at " + format_time(now()));
+  }
+  try {
+    co_await wait_for(none.acquire(), 1s);
+  } catch (const TimeoutError&) {
+    seen.push_back("semaphore timed out at " + format_time(now()));
+  }
+  try {
+    co_await wait_for(sleep(5s), 1s);
+  } catch (const TimeoutError&) {
+    seen.push_back("sleep timed out at " + format_time(now()));
+  }
+  // In time: the values come through.
+  Task<> setter = create_task([](Event& event) -> Coro<> {
+    co_await sleep(500ms);
+    event.set();
+  }(set_soon));
+  co_await wait_for(set_soon.wait(), 1s);
+  seen.push_back("event set at " + format_time(now()));
+  queue.put_nowait(7);
+  const int item = co_await wait_for(queue.get(), 1s);
+  seen.push_back("got " + std::to_string(item) + " at " + format_time(now()));
+  held.release();
+  {
+    LockGuard guard = co_await wait_for(held.lock(), 1s);
+    seen.push_back(fmt::format("locked {} at {}", held.locked(), format_time(now())));
+  }
+  co_await setter;
+  // Nothing is left waiting on a primitive after the time limits.
+  seen.push_back(fmt::format("{} {}", never_set, queue));
+  co_return seen;
+}
+
+TEST(WaitFor, AcceptsEveryAwaitableOfThePrimitives) {
+  VirtualClock clock;
+  const std::vector<std::string> seen = run(time_limits_on_the_primitives(), clock);
+  ASSERT_EQ(seen.size(), 9u);
+  EXPECT_THAT(
+      std::vector<std::string>(seen.begin(), seen.begin() + 8),
+      ElementsAre("event timed out at 1s", "lock timed out at 2s", "queue timed out at 3s", "semaphore timed out at 4s",
+                  "sleep timed out at 5s", "event set at 5500ms", "got 7 at 5500ms", "locked true at 5500ms"));
+  EXPECT_THAT(seen[8], ::testing::Not(::testing::HasSubstr("waiters")));
+}
+
+Coro<std::string> wait_for_a_shielded_task() {
+  Task<int> task = create_task(value_after(5s, 7), "shielded");
+  std::string seen;
+  try {
+    co_await wait_for(shield(task), 2s);
+  } catch (const TimeoutError&) {
+    seen = "TimeoutError at " + format_time(now());
+  }
+  const int value = co_await task;
+  co_return fmt::format("{}; the task went on to {} at {}", seen, value, format_time(now()));
+}
+
+TEST(WaitFor, AShieldedTaskTimesOutAtTheLimitAndRunsOnToItsEnd) {
+  VirtualClock clock;
+  EXPECT_EQ(run(wait_for_a_shielded_task(), clock), "TimeoutError at 2s; the task went on to 7 at 5s");
+}
+
+Coro<std::string> wait_for_a_condition(Duration limit) {
+  Condition condition;
+  co_await condition.acquire();
+  std::string seen;
+  try {
+    co_await wait_for(condition.wait(), limit);
+    seen = "notified";
+  } catch (const TimeoutError&) {
+    seen = "TimeoutError at " + format_time(now());
+  }
+  // asyncio: wait() takes the lock back before the error leaves it.
+  seen += fmt::format(", locked {}", condition.locked());
+  condition.release();
+  co_return seen;
+}
+
+TEST(WaitFor, AConditionWaitTimesOutHoldingTheLockAgain) {
+  VirtualClock clock;
+  EXPECT_EQ(run(wait_for_a_condition(3s), clock), "TimeoutError at 3s, locked true");
+}
+
+TEST(WaitFor, ANonPositiveLimitOnAnAwaitableTimesOutWithoutAwaitingIt) {
+  VirtualClock clock;
+  const std::string seen = run(
+      []() -> Coro<std::string> {
+        Event set;
+        set.set();
+        try {
+          co_await wait_for(set.wait(), 0s);
+        } catch (const TimeoutError& error) {
+          co_return error.what();
+        }
+        co_return "no error";
+      }(),
+      clock);
+  EXPECT_EQ(seen, "wait_for: the time limit was not positive; the coroutine never ran");
+}
+
+static_assert(!detail::TimeLimitable<int>, "wait_for refuses what cannot be awaited");
+static_assert(detail::TimeLimitable<detail::EventWaiter>);
 
 }  // namespace
 }  // namespace simtime

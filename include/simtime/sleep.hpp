@@ -49,6 +49,7 @@ namespace detail {
 // task marks its wait as a sleep (TaskState::block_on), and the timer's slot names the task.
 class SleepAwaiter {
  public:
+  SleepAwaiter(SleepAwaiter&&) noexcept = default;  // until awaited (wait_for takes it by value)
   SleepAwaiter(const SleepAwaiter&) = delete;
   SleepAwaiter& operator=(const SleepAwaiter&) = delete;
   bool await_ready() const noexcept { return false; }

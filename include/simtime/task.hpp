@@ -147,6 +147,8 @@ struct TaskAccess {
 class TaskAwaiterBase : public Blocker, public CompletionWaiter {
  public:
   explicit TaskAwaiterBase(TaskState& target) noexcept : target_(&target) {}
+  // Until awaited (wait_for takes it by value), while its node is unlinked.
+  TaskAwaiterBase(TaskAwaiterBase&& other) noexcept : Blocker(other), CompletionWaiter(), target_(other.target_) {}
   bool await_ready() const noexcept { return target_->done(); }
   void await_suspend(std::coroutine_handle<> awaiting);
   bool cancel_wait(TaskState& waiter) override;

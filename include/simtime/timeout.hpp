@@ -93,10 +93,13 @@ auto timeout_at(std::optional<TimePoint> deadline, Body body);
 template <class Rep, class Period, class Body>
 auto timeout(std::chrono::duration<Rep, Period> delay, Body body);
 
-/// Awaits `awaitable` (a Coro<T> or a Task<T>) for at most `limit` (asyncio.wait_for).
-/// On expiry the work is cancelled (a Task too) and waited for, then TimeoutError is thrown.
-/// A limit <= 0 gives a finished Task's result, and otherwise times out without running a
-/// Coro at all. Throws std::invalid_argument if now + limit overflows the clock.
+/// Awaits `awaitable` for at most `limit` (asyncio.wait_for): a Coro<T>, a Task<T>,
+/// `shield(...)`, or any awaitable simtime returns (`sleep`, `Event::wait`, `Lock::lock`,
+/// `Semaphore::acquire`, `Condition::wait`, `Queue::get`/`put`/`join`...), or one of your own
+/// that can be moved. On expiry the work is cancelled (a Task too; a shielded task runs on)
+/// and waited for, then TimeoutError is thrown. A limit <= 0 gives a finished Task's result,
+/// and otherwise times out without awaiting anything else at all. Throws
+/// std::invalid_argument if now + limit overflows the clock.
 template <class Awaitable, class Rep, class Period>
 auto wait_for(Awaitable awaitable, std::chrono::duration<Rep, Period> limit);
 
@@ -175,6 +178,46 @@ Coro<T> await_task(Task<T> task) {
   co_return co_await std::move(task);
 }
 
+template <class A>
+concept Awaiter = requires(A& awaiter) {
+  awaiter.await_ready();
+  awaiter.await_resume();
+};
+template <class A>
+concept HasMemberCoAwait = requires(A&& awaitable) {
+  std::move(awaitable).operator co_await();
+};
+
+/// What `co_await awaitable` gives, for an awaiter or a type with a member operator co_await.
+template <class A>
+struct AwaitResult {};
+template <Awaiter A>
+struct AwaitResult<A> {
+  using type = decltype(std::declval<A&>().await_resume());
+};
+template <class A>
+requires(!Awaiter<A> && HasMemberCoAwait<A>) struct AwaitResult<A> {
+  using type = decltype(std::declval<decltype(std::declval<A>().operator co_await())&>().await_resume());
+};
+
+template <class A>
+concept TimeLimitable = std::move_constructible<A> && requires {
+  typename AwaitResult<A>::type;
+};
+
+template <class A>
+inline constexpr bool is_coro_or_task = false;
+template <class T>
+inline constexpr bool is_coro_or_task<Coro<T>> = true;
+template <class T>
+inline constexpr bool is_coro_or_task<Task<T>> = true;
+
+// Any other awaitable becomes a Coro, which the time limit then runs as it runs any.
+template <class T, class A>
+Coro<T> await_awaitable(A awaitable) {
+  co_return co_await std::move(awaitable);
+}
+
 // asyncio.wait_for with timeout <= 0: no time for the work at all.
 template <class T>
 Coro<T> wait_no_time(Task<T> task) {
@@ -214,14 +257,22 @@ auto timeout(std::chrono::duration<Rep, Period> delay, Body body) {
 
 template <class Awaitable, class Rep, class Period>
 auto wait_for(Awaitable awaitable, std::chrono::duration<Rep, Period> limit) {
-  const Duration checked = detail::checked_nanoseconds(limit, "wait_for");
-  using T = typename Awaitable::value_type;
-  if (checked <= Duration::zero()) return detail::wait_no_time(std::move(awaitable));
-  const detail::Limit within{std::nullopt, checked, "wait_for"};
-  if constexpr (std::is_same_v<Awaitable, Task<T>>) {
-    return detail::run_with_timeout(within, detail::await_task(std::move(awaitable)));
-  } else {
-    return detail::run_with_timeout(within, std::move(awaitable));
+  static_assert(detail::is_coro_or_task<Awaitable> || detail::TimeLimitable<Awaitable>,
+                "wait_for: the first argument must be awaitable and movable: a Coro, a Task, shield(...), or what "
+                "sleep, Event::wait, Lock::lock, Semaphore::acquire, Condition::wait or Queue::get return");
+  if constexpr (detail::is_coro_or_task<Awaitable>) {
+    const Duration checked = detail::checked_nanoseconds(limit, "wait_for");
+    using T = typename Awaitable::value_type;
+    if (checked <= Duration::zero()) return detail::wait_no_time(std::move(awaitable));
+    const detail::Limit within{std::nullopt, checked, "wait_for"};
+    if constexpr (std::is_same_v<Awaitable, Task<T>>) {
+      return detail::run_with_timeout(within, detail::await_task(std::move(awaitable)));
+    } else {
+      return detail::run_with_timeout(within, std::move(awaitable));
+    }
+  } else if constexpr (detail::TimeLimitable<Awaitable>) {
+    using T = typename detail::AwaitResult<Awaitable>::type;
+    return wait_for(detail::await_awaitable<T>(std::move(awaitable)), limit);
   }
 }
 

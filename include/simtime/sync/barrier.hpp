@@ -119,6 +119,9 @@ namespace detail {
 class BarrierArrival final : public Blocker {
  public:
   BarrierArrival(Barrier& barrier, SourceLocation where) noexcept : barrier_(&barrier), where_(where) {}
+  // Until awaited: the new awaiter starts with a node of its own (see WaitInList).
+  BarrierArrival(BarrierArrival&& other) noexcept
+      : Blocker(other), barrier_(other.barrier_), where_(other.where_), index_(other.index_) {}
   BarrierArrival(const BarrierArrival&) = delete;
   BarrierArrival& operator=(const BarrierArrival&) = delete;
   // A waiter whose frame is destroyed before it resumes (its loop gave up on it, or ran out
@@ -143,6 +146,7 @@ class BarrierArrival final : public Blocker {
 class BarrierBlock final : public WaitInList {
  public:
   BarrierBlock(Barrier& barrier, SourceLocation where) noexcept : barrier_(&barrier), where_(where) {}
+  BarrierBlock(BarrierBlock&&) noexcept = default;  // until awaited (see WaitInList)
   BarrierBlock(const BarrierBlock&) = delete;
   BarrierBlock& operator=(const BarrierBlock&) = delete;
   ~BarrierBlock() = default;

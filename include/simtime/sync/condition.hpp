@@ -125,6 +125,11 @@ class ConditionWaiter final : public Blocker {
   ConditionWaiter(Condition& condition, SourceLocation where) noexcept : condition_(&condition), where_(where) {
     node_.owner = this;
   }
+  // Until awaited: the new awaiter starts with nodes of its own (see WaitInList).
+  ConditionWaiter(ConditionWaiter&& other) noexcept
+      : Blocker(other), condition_(other.condition_), lock_(other.lock_), where_(other.where_) {
+    node_.owner = this;
+  }
   ConditionWaiter(const ConditionWaiter&) = delete;
   ConditionWaiter& operator=(const ConditionWaiter&) = delete;
   ~ConditionWaiter() = default;

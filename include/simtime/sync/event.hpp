@@ -76,6 +76,7 @@ namespace detail {
 class EventWaiter final : public WaitInList {
  public:
   EventWaiter(Event& event, SourceLocation where) noexcept : event_(&event), where_(where) {}
+  EventWaiter(EventWaiter&&) noexcept = default;  // until awaited (see WaitInList)
   EventWaiter(const EventWaiter&) = delete;
   EventWaiter& operator=(const EventWaiter&) = delete;
   ~EventWaiter() = default;

@@ -124,6 +124,7 @@ namespace detail {
 class LockAcquire : public WaitInList {
  public:
   LockAcquire(Lock& lock, SourceLocation where) noexcept : lock_(&lock), where_(where) {}
+  LockAcquire(LockAcquire&&) noexcept = default;  // until awaited (see WaitInList)
   LockAcquire(const LockAcquire&) = delete;
   LockAcquire& operator=(const LockAcquire&) = delete;
   ~LockAcquire() = default;

@@ -141,6 +141,7 @@ namespace detail {
 class SemaphoreAcquire : public WaitInList {
  public:
   SemaphoreAcquire(Semaphore& semaphore, SourceLocation where) noexcept : semaphore_(&semaphore), where_(where) {}
+  SemaphoreAcquire(SemaphoreAcquire&&) noexcept = default;  // until awaited (see WaitInList)
   SemaphoreAcquire(const SemaphoreAcquire&) = delete;
   SemaphoreAcquire& operator=(const SemaphoreAcquire&) = delete;
   ~SemaphoreAcquire();

@@ -74,6 +74,7 @@ class QueueWaiter : public WaitInList {
 
   QueueWaiter(QueueCore& core, Operation operation, SourceLocation where) noexcept
       : core_(&core), where_(where), operation_(operation) {}
+  QueueWaiter(QueueWaiter&&) noexcept = default;  // until awaited (see WaitInList)
   QueueWaiter(const QueueWaiter&) = delete;
   QueueWaiter& operator=(const QueueWaiter&) = delete;
   ~QueueWaiter() = default;
@@ -97,6 +98,7 @@ class QueueWaiter : public WaitInList {
 class QueueJoin final : public WaitInList {
  public:
   QueueJoin(QueueCore& core, SourceLocation where) noexcept : core_(&core), where_(where) {}
+  QueueJoin(QueueJoin&&) noexcept = default;  // until awaited (see WaitInList)
   QueueJoin(const QueueJoin&) = delete;
   QueueJoin& operator=(const QueueJoin&) = delete;
   ~QueueJoin() = default;

@@ -113,6 +113,9 @@ inline void wake_all(WaitList& list) noexcept {
 /// nothing while it does: cancelling the task takes it out of the list and wakes it, to
 /// throw CancelledError where it waits (the awaiters of Event, Lock, Semaphore, Queue and
 /// Barrier::wait's second phase).
+///
+/// An awaiter may be moved until it is awaited (wait_for takes it by value), while its node
+/// is unlinked: the new awaiter starts with a node of its own.
 class WaitInList : public Blocker {
  public:
   bool cancel_wait(TaskState& waiter) override {
@@ -123,6 +126,7 @@ class WaitInList : public Blocker {
 
  protected:
   WaitInList() = default;
+  WaitInList(WaitInList&&) noexcept : Blocker() {}
   WaitInList(const WaitInList&) = delete;
   WaitInList& operator=(const WaitInList&) = delete;
   ~WaitInList() = default;
