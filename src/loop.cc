@@ -395,6 +395,19 @@ std::string Loop::describe_deadlock() const {
 
 TimePoint now() { return detail::running_loop("now").now(); }
 
+TaskHandle current_task() { return detail::TaskAccess::handle(detail::current_task("current_task")); }
+
+std::vector<TaskHandle> Loop::all_tasks() const {
+  std::vector<TaskHandle> tasks;
+  for (TaskState* task = live_head_; task != nullptr; task = task->live_next_) {
+    if (!task->done()) tasks.push_back(detail::TaskAccess::handle(*task));
+  }
+  std::reverse(tasks.begin(), tasks.end());
+  return tasks;
+}
+
+std::vector<TaskHandle> all_tasks() { return detail::running_loop("all_tasks").all_tasks(); }
+
 Loop& get_running_loop() { return detail::running_loop("get_running_loop"); }
 
 }  // namespace simtime

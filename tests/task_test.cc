@@ -1,5 +1,6 @@
 #include "simtime/task.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -538,6 +539,63 @@ TEST(Task, ResultsOfAnyAlignmentAndConstructionLiveAndDieWithTheFrame) {
   VirtualClock clock;
   EXPECT_EQ(run(unusual_results(), clock), "25 7 3 no value");
   EXPECT_EQ(Counted::alive, 0);
+}
+
+// -- current_task, all_tasks, names ------------------------------------------------------
+
+Coro<std::string> who_am_i() {
+  co_await sleep(1s);
+  co_return current_task().name();
+}
+
+Coro<std::vector<std::string>> introspect() {
+  std::vector<std::string> seen;
+  Task<std::string> worker = create_task(who_am_i(), "worker");
+  Task<> idle = create_task([]() -> Coro<> { co_await sleep(5s); }());
+  const TaskHandle me = current_task();
+  seen.push_back(fmt::format("me {} id {}", me.name(), me.id()));
+  for (const TaskHandle& task : all_tasks()) seen.push_back("live " + task.get_name());
+  EXPECT_TRUE(all_tasks()[1] == worker);
+  seen.push_back("worker says " + co_await worker);
+  idle.set_name("renamed");
+  for (const TaskHandle& task : all_tasks()) seen.push_back("live " + task.name());
+  TaskHandle handle = idle;
+  handle.cancel();
+  try {
+    co_await idle;
+  } catch (const CancelledError&) {
+    seen.push_back(fmt::format("cancelled through a handle: {}", handle.cancelled()));
+  }
+  co_return seen;
+}
+
+TEST(Task, CurrentTaskAndAllTasksSayWhatRunsAsAsyncioDoes) {
+  VirtualClock clock;
+  EXPECT_THAT(run(introspect(), clock),
+              ElementsAre("me Task-1 id 1", "live Task-1", "live worker", "live Task-3", "worker says worker",
+                          "live Task-1", "live renamed", "cancelled through a handle: true"));
+}
+
+TEST(Task, CurrentTaskOutsideARunningTaskIsARuntimeError) {
+  try {
+    (void)current_task();
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_STREQ(error.what(), "current_task: no running task (call it from a coroutine run by simtime::run)");
+  }
+  try {
+    (void)all_tasks();
+    ADD_FAILURE() << "no error";
+  } catch (const std::runtime_error& error) {
+    EXPECT_STREQ(error.what(), "all_tasks: no running event loop (call it from a coroutine run by simtime::run)");
+  }
+}
+
+TEST(Task, AnEmptyHandleOfAnyTypeSaysSo) {
+  TaskHandle empty;
+  EXPECT_FALSE(empty.valid());
+  EXPECT_THROW((void)empty.name(), InvalidStateError);
+  EXPECT_TRUE(empty == TaskHandle());
 }
 
 }  // namespace

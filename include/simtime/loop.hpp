@@ -102,6 +102,8 @@ class Loop {
   [[nodiscard]] std::optional<TimePoint> next_deadline() const noexcept { return timers_.peek_next_deadline(); }
   /// How many timers are armed (sleeps in progress, time limits running).
   [[nodiscard]] std::size_t pending_timer_count() const noexcept { return timers_.size(); }
+  /// The unfinished tasks, oldest first (asyncio.all_tasks(loop)).
+  [[nodiscard]] std::vector<TaskHandle> all_tasks() const;
   /// How many tasks have been created and not yet finished.
   [[nodiscard]] std::size_t unfinished_task_count() const noexcept { return unfinished_tasks_; }
   /// How many jobs are running on worker threads (to_thread) and have not reported back.

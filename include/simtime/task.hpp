@@ -23,6 +23,7 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "simtime/coro.hpp"
 #include "simtime/detail/task_state.hpp"
@@ -35,22 +36,23 @@ namespace detail {
 struct TaskAccess;
 }
 
-template <class T = void>
-class Task {
+/// A handle to a task whatever its result type, as `current_task()` and `all_tasks()` give
+/// (asyncio's Task, without the result): its identity, state and cancellation. Every Task<T>
+/// is one. Copies share the task, as Task<T>'s do.
+class TaskHandle {
  public:
-  using value_type = T;
-
-  /// An empty handle; every operation but assignment and `valid()` throws InvalidStateError.
-  Task() noexcept = default;
-  Task(const Task& other) noexcept : state_(other.state_) {
+  /// An empty handle; every operation but assignment, `valid()` and `==` throws
+  /// InvalidStateError.
+  TaskHandle() noexcept = default;
+  TaskHandle(const TaskHandle& other) noexcept : state_(other.state_) {
     if (state_ != nullptr) state_->add_ref();
   }
-  Task(Task&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
-  Task& operator=(Task other) noexcept {
+  TaskHandle(TaskHandle&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  TaskHandle& operator=(TaskHandle other) noexcept {
     std::swap(state_, other.state_);
     return *this;
   }
-  ~Task() {
+  ~TaskHandle() {
     if (state_ != nullptr) state_->release();
   }
 
@@ -72,10 +74,37 @@ class Task {
   std::uint32_t uncancel() { return checked().uncancel(); }
   /// The task's number on its loop, counting from 1 in creation order (the N of "Task-N").
   [[nodiscard]] std::uint64_t id() const { return checked().number; }
-  /// The name given to create_task, or "Task-N" (N counts tasks per loop from 1).
+  /// The name given to create_task or set_name, or "Task-N" (N counts tasks per loop from 1).
   [[nodiscard]] std::string name() const { return checked().name(); }
+  /// asyncio's Task.get_name(): the same as name().
+  [[nodiscard]] std::string get_name() const { return name(); }
+  /// Names the task (asyncio's Task.set_name), for diagnostics from now on.
+  void set_name(std::string_view name) { checked().give_name(name); }
   /// Where create_task was called.
   [[nodiscard]] SourceLocation created_at() const { return checked().created_at(); }
+
+  friend bool operator==(const TaskHandle& a, const TaskHandle& b) noexcept { return a.state_ == b.state_; }
+
+ protected:
+  friend struct detail::TaskAccess;
+  explicit TaskHandle(detail::TaskState& state) noexcept : state_(&state) { state_->add_ref(); }
+  detail::TaskState& checked() const {
+    if (state_ == nullptr) throw InvalidStateError("Task: operation on an empty Task handle");
+    return *state_;
+  }
+
+  // The only member: a wait reads a gather's vector of Tasks as the list of their states
+  // (detail::TaskList) instead of building one.
+  detail::TaskState* state_ = nullptr;
+};
+
+template <class T = void>
+class Task : public TaskHandle {
+ public:
+  using value_type = T;
+
+  /// An empty handle; every operation but assignment and `valid()` throws InvalidStateError.
+  Task() noexcept = default;
 
   /// The task's result. Throws InvalidStateError if it has not finished, CancelledError if
   /// it was cancelled, or the exception that escaped it.
@@ -103,22 +132,22 @@ class Task {
 
  private:
   friend struct detail::TaskAccess;
-  explicit Task(detail::Promise<T>& promise) noexcept : state_(&promise) { state_->add_ref(); }
+  explicit Task(detail::Promise<T>& promise) noexcept : TaskHandle(promise) {}
 
   detail::Promise<T>& promise() const noexcept { return static_cast<detail::Promise<T>&>(*state_); }
-  detail::TaskState& checked() const {
-    if (state_ == nullptr) throw InvalidStateError("Task: operation on an empty Task handle");
-    return *state_;
-  }
   detail::TaskState& require_done(const char* what) const;
 
   template <bool ByValue>
   struct Awaiter;
-
-  // The only member: a wait reads a gather's vector of Tasks as the list of their states
-  // (detail::TaskList) instead of building one.
-  detail::TaskState* state_ = nullptr;
 };
+
+/// The task the running loop is stepping (asyncio.current_task()). Throws
+/// std::runtime_error outside a running task.
+[[nodiscard]] TaskHandle current_task();
+
+/// The unfinished tasks of the running loop, oldest first (asyncio.all_tasks()). Throws
+/// std::runtime_error outside a running loop.
+[[nodiscard]] std::vector<TaskHandle> all_tasks();
 
 // ---------------------------------------------------------------------------------------
 // Implementation details
@@ -136,6 +165,7 @@ struct TaskAccess {
   static TaskState& state(const Task<T>& task) {
     return task.checked();
   }
+  static TaskHandle handle(TaskState& task) noexcept { return TaskHandle(task); }
   /// The stored result of a task its caller knows has finished without an exception.
   template <class T>
   static decltype(auto) finished_result(const Task<T>& task) {
