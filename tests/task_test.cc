@@ -598,5 +598,33 @@ TEST(Task, AnEmptyHandleOfAnyTypeSaysSo) {
   EXPECT_TRUE(empty == TaskHandle());
 }
 
+Coro<std::string> capturing_lambdas_as_tasks() {
+  Task<std::string> task;
+  {
+    const int count = 3;
+    const std::string word = "tick";
+    // The lambda is a temporary; its captures live on in the task.
+    task = create_task(
+        [count, word]() -> Coro<std::string> {
+          std::string said;
+          for (int i = 0; i < count; ++i) {
+            co_await sleep(1s);
+            said += word;
+          }
+          co_return said;
+        },
+        "ticker");
+  }
+  Task<> void_task = create_task([]() -> Coro<> { co_await sleep(1s); });
+  co_await void_task;
+  const std::string said = co_await task;
+  co_return fmt::format("{} {} at {}", task.name(), said, format_time(now()));
+}
+
+TEST(Task, CreateTaskOwnsTheCallableSoACapturingLambdaCannotDangle) {
+  VirtualClock clock;
+  EXPECT_EQ(run(capturing_lambdas_as_tasks(), clock), "ticker tickticktick at 3s");
+}
+
 }  // namespace
 }  // namespace simtime

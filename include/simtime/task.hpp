@@ -233,4 +233,30 @@ Task<T> create_task(Coro<T> coro, std::string_view name = {}, SourceLocation whe
   return detail::TaskAccess::adopt(frame);
 }
 
+namespace detail {
+template <class C>
+inline constexpr bool is_coro = false;
+template <class T>
+inline constexpr bool is_coro<Coro<T>> = true;
+
+// The callable lives in this frame for as long as the coroutine it returned runs: a
+// capturing lambda's captures are owned by the task, not by a temporary.
+template <class T, class F>
+Coro<T> run_owned(F callable) {
+  co_return co_await callable();
+}
+}  // namespace detail
+
+/// Schedules `callable()`, a callable returning a Coro<T> (typically a capturing lambda), as
+/// a task that owns the callable: `create_task([id, &db]() -> Coro<> { ... })` is safe, where
+/// `create_task([id]() -> Coro<> { ... }())` would leave the coroutine reading the captures
+/// of a lambda already destroyed. Pass arguments by capturing them by value. Throws as
+/// create_task(Coro) does.
+template <class F>
+requires std::invocable<F&> && detail::is_coro<std::invoke_result_t<F&>>
+auto create_task(F callable, std::string_view name = {}, SourceLocation where = SourceLocation::current()) {
+  using T = typename std::invoke_result_t<F&>::value_type;
+  return create_task(detail::run_owned<T>(std::move(callable)), name, where);
+}
+
 }  // namespace simtime
