@@ -626,5 +626,40 @@ TEST(Task, CreateTaskOwnsTheCallableSoACapturingLambdaCannotDangle) {
   EXPECT_EQ(run(capturing_lambdas_as_tasks(), clock), "ticker tickticktick at 3s");
 }
 
+Coro<std::vector<std::string>> done_callbacks() {
+  std::vector<std::string> seen;
+  Task<int> worker = create_task(after(2s, 5), "worker");
+  worker.add_done_callback([&seen](const TaskHandle& task) {
+    seen.push_back(fmt::format("first: {} done {} at {}", task.name(), task.done(), format_time(now())));
+  });
+  worker.add_done_callback([&seen](const TaskHandle& task) { seen.push_back("second: " + task.name()); });
+  co_await worker;
+  co_await sleep(0s);
+  worker.add_done_callback([&seen](const TaskHandle&) { seen.push_back("added after: " + format_time(now())); });
+  co_await sleep(1s);
+  co_return seen;
+}
+
+TEST(Task, DoneCallbacksRunInTheOrderAddedOnceTheTaskHasFinished) {
+  VirtualClock clock;
+  EXPECT_THAT(run(done_callbacks(), clock),
+              ElementsAre("first: worker done true at 2s", "second: worker", "added after: 2s"));
+}
+
+TEST(Task, ADoneCallbackDoesNotRetrieveTheTasksException) {
+  VirtualClock clock;
+  Loop loop(clock);
+  std::vector<std::string> reports;
+  loop.set_exception_handler([&](const UnretrievedException& report) { reports.push_back(report.task_name); });
+  int called = 0;
+  loop.run([&called]() -> Coro<> {
+    Task<int> failing = create_task(fail_after(1s, "boom"), "failing");
+    failing.add_done_callback([&called](const TaskHandle&) { ++called; });
+    co_await sleep(2s);
+  }());
+  EXPECT_EQ(called, 1);
+  EXPECT_THAT(reports, ElementsAre("failing"));
+}
+
 }  // namespace
 }  // namespace simtime

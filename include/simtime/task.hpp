@@ -19,6 +19,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -82,6 +83,13 @@ class TaskHandle {
   void set_name(std::string_view name) { checked().give_name(name); }
   /// Where create_task was called.
   [[nodiscard]] SourceLocation created_at() const { return checked().created_at(); }
+  /// Calls `callback` with this task once it has finished, on a later turn (asyncio's
+  /// Task.add_done_callback, whose callbacks run through call_soon): at once on the next turn
+  /// if it already has. Callbacks run in the order they were added. The callback does not
+  /// retrieve the task's exception. It runs as a small task named "done callback", cancelled
+  /// with the others if `run` ends first. Throws std::runtime_error outside a running loop.
+  void add_done_callback(std::function<void(const TaskHandle&)> callback,
+                         SourceLocation where = SourceLocation::current());
 
   friend bool operator==(const TaskHandle& a, const TaskHandle& b) noexcept { return a.state_ == b.state_; }
 
@@ -166,6 +174,7 @@ struct TaskAccess {
     return task.checked();
   }
   static TaskHandle handle(TaskState& task) noexcept { return TaskHandle(task); }
+  static TaskState& state(const TaskHandle& task) { return task.checked(); }
   /// The stored result of a task its caller knows has finished without an exception.
   template <class T>
   static decltype(auto) finished_result(const Task<T>& task) {
