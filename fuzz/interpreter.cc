@@ -484,6 +484,8 @@ Report run_program(std::span<const std::uint8_t> input) {
       loop.run(main_coroutine(ctx));
     } catch (const std::exception& e) {
       ctx.check(false, "run() threw: {}", e.what());
+    } catch (const BaseException& e) {
+      ctx.check(false, "run() threw: {}", e.what());
     }
     check_after_run(ctx);
     report = std::move(ctx.report);
