@@ -44,7 +44,8 @@ class ConditionWaiter;
 /// lock released behind the guard's back is left alone).
 class [[nodiscard]] LockGuard : private detail::Guard<Lock> {
  public:
-  using Guard::Guard;  // from a Lock&: for the awaiter only (detail::Holding)
+  // Made from a Lock& only by the awaiter (detail::Holding); a default one holds nothing.
+  using Guard::Guard;
 
   /// True until `unlock()` or a move.
   [[nodiscard]] bool owns_lock() const noexcept { return holds(); }

@@ -48,7 +48,8 @@ class SemaphoreAcquire;
 /// BoundedSemaphore past its bound (the permit was then already released by other means).
 class [[nodiscard]] SemaphoreGuard : private detail::Guard<Semaphore> {
  public:
-  using Guard::Guard;  // from a Semaphore&: for the awaiter only (detail::Holding)
+  // Made from a Semaphore& only by the awaiter (detail::Holding); a default one holds nothing.
+  using Guard::Guard;
 
   /// True until `release()` or a move.
   [[nodiscard]] bool owns_permit() const noexcept { return holds(); }
