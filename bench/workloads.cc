@@ -78,6 +78,9 @@ int main(int argc, char** argv) {
   } catch (const std::exception& error) {
     fmt::print(stderr, "workloads {} {}: {}\n", workload, n, error.what());
     return 1;
+  } catch (const simtime::BaseException& error) {  // a CancelledError
+    fmt::print(stderr, "workloads {} {}: {}\n", workload, n, error.what());
+    return 1;
   }
   return 0;
 }

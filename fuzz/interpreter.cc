@@ -70,30 +70,60 @@ void add_task(Context& ctx, Task<int> task, TimePoint created, int value) {
   ++ctx.report.tasks_created;
 }
 
-// The body of a synchronisation op that waits, run under the op's time limit. A queue_put's
-// new item goes to `item`.
-Coro<int> sync_wait(Context& ctx, const Op& op, int object, int invocation, int& item) {
+// What the body of a synchronisation op tells the op around it: a put's new item, and when
+// a condition wait began.
+struct SyncWait {
+  int item = -1;
+  std::optional<std::size_t> condition_wait_began;
+};
+
+// The ordered_queue op's mode, from bits 6-7 of its first argument.
+enum class QueueMode : std::uint8_t { put, get, shutdown, shutdown_immediately };
+QueueMode queue_mode(const Op& op) { return static_cast<QueueMode>(op.args[0] >> 6); }
+
+// The body of a synchronisation op that waits, run under the op's time limit.
+Coro<int> sync_wait(Context& ctx, const Op& op, int object, int invocation, SyncWait& wait) {
   switch (op.kind) {
     case OpKind::event_wait:
       return checked_event_wait(ctx, object);
     case OpKind::lock_hold:
       return checked_lock_hold(ctx, object, decode_duration(op.args[2]), invocation);
+    case OpKind::semaphore_hold:
+      return checked_semaphore_hold(ctx, object, decode_duration(op.args[2]));
+    case OpKind::condition_wait:
+      return checked_condition_wait(ctx, object, (op.args[0] & 0x80) != 0, wait.condition_wait_began);
+    case OpKind::barrier_wait:
+      return checked_barrier_wait(ctx, object);
     case OpKind::queue_put:
-      item = new_item(ctx, object, invocation);
-      return checked_put(ctx, item);
+      wait.item = new_item(ctx, object, invocation);
+      return checked_put(ctx, wait.item);
+    case OpKind::ordered_queue:
+      if (queue_mode(op) == QueueMode::put) {
+        wait.item = new_item(ctx, object, invocation, op.args[2] % 4);
+        return checked_put(ctx, wait.item);
+      }
+      return checked_get(ctx, object);
     default:
       return checked_get(ctx, object);
   }
 }
 
-const char* sync_name(OpKind kind) {
-  switch (kind) {
+const char* sync_name(const Op& op) {
+  switch (op.kind) {
     case OpKind::event_wait:
       return "event_wait";
     case OpKind::lock_hold:
       return "lock_hold";
+    case OpKind::semaphore_hold:
+      return "semaphore_hold";
+    case OpKind::condition_wait:
+      return "condition_wait";
+    case OpKind::barrier_wait:
+      return "barrier_wait";
     case OpKind::queue_put:
       return "queue_put";
+    case OpKind::ordered_queue:
+      return queue_mode(op) == QueueMode::put ? "ordered_queue put" : "ordered_queue get";
     default:
       return "queue_get";
   }
@@ -382,25 +412,49 @@ Coro<> run_op(Context& ctx, const Op& op, Frame frame, int invocation) {
       shut_down_queue(ctx, args[0] % Context::kSyncObjects, (args[0] & 0x80) != 0);
       break;
 
+    case OpKind::semaphore_release:
+      release_semaphore(ctx, args[0] % Context::kSyncObjects);
+      break;
+
+    case OpKind::condition_notify:
+      co_await checked_condition_notify(ctx, args[0] % Context::kSyncObjects, args[0], args[1]);
+      break;
+
+    case OpKind::barrier_abort:
+      break_barrier(ctx, args[0] % Context::kSyncObjects, (args[0] & 0x80) != 0);
+      break;
+
+    case OpKind::ordered_queue:
     case OpKind::event_wait:
     case OpKind::lock_hold:
     case OpKind::queue_put:
-    case OpKind::queue_get: {
-      const int object = args[0] % Context::kSyncObjects;
-      const LimitCheck limit{ctx, ctx.observe("sync"), decode_duration(args[1]), sync_name(op.kind)};
-      const std::size_t sets = ctx.event_set_times[static_cast<std::size_t>(object)].size();
-      int item = -1;
+    case OpKind::queue_get:
+    case OpKind::semaphore_hold:
+    case OpKind::condition_wait:
+    case OpKind::barrier_wait: {
+      const bool ordered = op.kind == OpKind::ordered_queue;
+      const int object = ordered ? Context::kLifoQueue + (args[0] & 1) : args[0] % Context::kSyncObjects;
+      if (ordered && queue_mode(op) >= QueueMode::shutdown) {
+        shut_down_queue(ctx, object, queue_mode(op) == QueueMode::shutdown_immediately);
+        break;
+      }
+      const LimitCheck limit{ctx, ctx.observe("sync"), decode_duration(args[1]), sync_name(op)};
+      const std::size_t sets =
+          op.kind == OpKind::event_wait ? ctx.event_set_times[static_cast<std::size_t>(object)].size() : 0;
+      SyncWait wait;
       const auto failed = [&] {
-        if (item >= 0) put_failed(ctx, item);
+        if (wait.item >= 0) put_failed(ctx, wait.item);
       };
       try {
-        const int value = co_await timeout(limit.limit, sync_wait(ctx, op, object, invocation, item));
+        const int value = co_await timeout(limit.limit, sync_wait(ctx, op, object, invocation, wait));
         limit.completed(value, 0);
       } catch (const TimeoutError&) {
         failed();
         limit.timed_out();
-        if (op.kind == OpKind::event_wait && !limit.overflow()) {
-          check_event_timeout(ctx, object, sets, limit.start + std::max(limit.limit, Duration::zero()));
+        const TimePoint deadline = limit.start + std::max(limit.limit, Duration::zero());
+        if (op.kind == OpKind::event_wait && !limit.overflow()) check_event_timeout(ctx, object, sets, deadline);
+        if (op.kind == OpKind::condition_wait && !limit.overflow()) {
+          check_condition_timeout(ctx, object, wait.condition_wait_began, deadline);
         }
       } catch (const std::invalid_argument& e) {
         failed();
@@ -483,6 +537,8 @@ Report run_program(std::span<const std::uint8_t> input) {
     try {
       loop.run(main_coroutine(ctx));
     } catch (const std::exception& e) {
+      ctx.check(false, "run() threw: {}", e.what());
+    } catch (const BaseException& e) {
       ctx.check(false, "run() threw: {}", e.what());
     }
     check_after_run(ctx);

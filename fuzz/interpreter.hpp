@@ -12,7 +12,8 @@
 //   * awaiting a task (await, gather, shield, wait_for) yields the value its body returned;
 //   * wait_for and timeout never raise TimeoutError before their deadline, and raise it
 //     exactly at the deadline (and never complete at or after it) unless some body swallowed
-//     a CancelledError; with a limit <= 0 wait_for never runs its coroutine;
+//     a CancelledError, or a cancelled wait of condition 1 had to wait for lock 1 (held by a
+//     lock_hold) before it could throw; with a limit <= 0 wait_for never runs its coroutine;
 //   * a task_group returns or throws only once every task created in it has finished, and a
 //     value it returns is its body's; TaskGroup::cancel() that stops a value body makes it
 //     throw CancelledError, which the awaiting body takes as the op's outcome (unless its
@@ -23,7 +24,20 @@
 //     none after the run; a queue's get takes exactly its oldest item (the model holds the
 //     items in order), so no item is lost, duplicated or got after its put failed or after
 //     shutdown(immediate) dropped it; the bounded queue never holds more than its size;
-//     after the run each queue holds exactly the items put and not got, in order;
+//     after the run each queue holds exactly the items put and not got, in order; the same
+//     for the LifoQueue (newest first) and the PriorityQueue (smallest priority first, equal
+//     ones in put order);
+//   * a semaphore hands its permits to waiters in the order they asked, never to more
+//     holders than there are permits, and a free one without suspending; a BoundedSemaphore
+//     refuses release() exactly at its bound, and a guard never raises it past it; after the
+//     run every permit is back (value() counts them all);
+//   * a condition wait returns, or throws CancelledError, only with the lock taken back, and
+//     no more waits return than notifications were given; a wait does not time out once a
+//     notify reached every waiter before its deadline; wait() and notify without the lock
+//     throw InvalidStateError;
+//   * a barrier wait returns only once a last party released it since the wait began, with
+//     an index below the number of parties; it throws BrokenBarrierError only if the barrier
+//     was broken or reset or aborted since, and at once on a broken one;
 //   * only the exceptions the program can cause come out of an await;
 //   * run() returns (no DeadlockError: the program cannot deadlock); afterwards every task
 //     has finished, no timer is armed, no task is left unfinished, every body that started

@@ -13,12 +13,14 @@ import pathlib
 OPS = ["sleep", "yield", "spawn", "spawn_sleeper", "cancel", "await_task", "wait_for_task",
        "wait_for_coro", "gather_tasks", "gather_coros", "shield", "task_group", "timeout",
        "raise", "sleep_until", "huge_sleep", "group_cancel", "event_set", "event_clear", "event_wait",
-       "lock_hold", "queue_put", "queue_get", "queue_shutdown"]
+       "lock_hold", "queue_put", "queue_get", "queue_shutdown", "semaphore_hold", "semaphore_release",
+       "condition_wait", "condition_notify", "barrier_wait", "barrier_abort", "ordered_queue"]
 ARGS = {"sleep": 1, "yield": 0, "spawn": 1, "spawn_sleeper": 1, "cancel": 1, "await_task": 1,
         "wait_for_task": 2, "wait_for_coro": 1, "gather_tasks": 5, "gather_coros": 1, "shield": 1,
         "task_group": 1, "timeout": 1, "raise": 0, "sleep_until": 1, "huge_sleep": 2,
         "group_cancel": 0, "event_set": 1, "event_clear": 1, "event_wait": 2, "lock_hold": 3,
-        "queue_put": 2, "queue_get": 2, "queue_shutdown": 1}
+        "queue_put": 2, "queue_get": 2, "queue_shutdown": 1, "semaphore_hold": 3, "semaphore_release": 1,
+        "condition_wait": 2, "condition_notify": 2, "barrier_wait": 2, "barrier_abort": 1, "ordered_queue": 3}
 
 
 def ns(n): return n & 31
@@ -47,6 +49,14 @@ def tasks_gathered(count, settle=False):
 
 def spawn(*ops, swallow=False, flags=0):
     return op("spawn", flags, children=[body(*ops, swallow=swallow)])
+
+
+LIFO, PRIORITY = 0, 1  # ordered_queue's queues
+PUT, GET, SHUTDOWN, SHUTDOWN_IMMEDIATELY = 0, 1, 2, 3  # its modes
+
+
+def ordered(queue, mode, limit=0, priority=0):
+    return op("ordered_queue", queue | mode << 6, limit, priority)
 
 
 SEEDS = {
@@ -184,6 +194,68 @@ SEEDS = {
         spawn(op("sleep", s(2)), op("task_group", 0, children=[body(op("group_cancel"), op("yield"))]),
               op("sleep", s(1)), swallow=True),
         op("sleep", s(1)), op("cancel", 0), op("await_task", 0)],
+    # Semaphore 0 (2 permits), BoundedSemaphore 1 (2 permits), conditions 0 (own lock) and 1
+    # (over lock 1), barriers 0 (2 parties) and 1 (3), the LifoQueue (at most 2) and the
+    # PriorityQueue.
+    "semaphore_fifo": [spawn(op("semaphore_hold", 0, s(10), s(2))), spawn(op("semaphore_hold", 0, s(10), s(2))),
+                       spawn(op("semaphore_hold", 0, s(10), s(1))), spawn(op("semaphore_hold", 0, s(10), s(1))),
+                       spawn(op("semaphore_hold", 0, s(1), s(1))), op("yield"), op("semaphore_hold", 0, s(10), 0)],
+    "semaphore_release_adds_a_permit": [spawn(op("semaphore_hold", 0, s(9), s(3))),
+                                        spawn(op("semaphore_hold", 0, s(9), s(3))),
+                                        spawn(op("semaphore_hold", 0, s(9), s(3))), op("yield"),
+                                        op("semaphore_release", 0), op("sleep", s(1)),
+                                        op("semaphore_hold", 0, s(9), s(1))],
+    "bounded_semaphore_refuses": [op("semaphore_release", 1), spawn(op("semaphore_hold", 1, s(5), s(2))),
+                                  op("yield"), op("semaphore_release", 1), op("semaphore_release", 1),
+                                  op("sleep", s(3)), op("semaphore_release", 1)],
+    "semaphore_waiter_cancelled_when_woken": [spawn(op("semaphore_hold", 1, s(9), s(2))),
+                                              spawn(op("semaphore_hold", 1, s(9), s(2))),
+                                              spawn(op("semaphore_hold", 1, s(2), s(1))),
+                                              spawn(op("semaphore_hold", 1, s(9), s(1))), op("sleep", s(1)),
+                                              op("cancel", 1), op("sleep", s(5))],
+    "condition_notify_one_by_one": [spawn(op("condition_wait", 0, s(10))), spawn(op("condition_wait", 0, s(10))),
+                                    spawn(op("condition_wait", 0, s(10))), op("sleep", s(1)),
+                                    op("condition_notify", 0, 1), op("sleep", s(1)), op("condition_notify", 0, 2),
+                                    op("sleep", s(1)), op("condition_notify", 0, 1)],
+    "condition_notify_all": [spawn(op("condition_wait", 0, s(5))), spawn(op("condition_wait", 0, s(5))),
+                             spawn(op("condition_wait", 0, s(1))), op("sleep", s(2)),
+                             op("condition_notify", 0x80, 0), op("condition_wait", 0, s(1))],
+    "condition_notified_waiter_cancelled": [spawn(op("condition_wait", 0, s(9))),
+                                            spawn(op("condition_wait", 0, s(9))), op("sleep", s(1)),
+                                            op("condition_notify", 0, 1), op("cancel", 0), op("sleep", s(1)),
+                                            op("await_task", 1)],
+    "condition_over_a_held_lock": [spawn(op("lock_hold", 1, s(9), s(3))), spawn(op("condition_wait", 1, s(9))),
+                                   op("yield"), op("condition_notify", 0x41, 1), op("condition_wait", 0x81, 0),
+                                   op("condition_notify", 1, 3), op("sleep", s(4)), op("condition_notify", 0x40, 0)],
+    "condition_without_the_lock": [op("condition_wait", 0x80, s(1)), op("condition_notify", 0x40, 1),
+                                   op("condition_notify", 0xc0, 0)],
+    "barrier_rounds": [spawn(op("barrier_wait", 1, s(9)), op("barrier_wait", 1, s(9))),
+                       spawn(op("barrier_wait", 1, s(9)), op("sleep", s(1)), op("barrier_wait", 1, s(9))),
+                       spawn(op("barrier_wait", 1, s(9)), op("barrier_wait", 1, s(9))),
+                       spawn(op("barrier_wait", 0, s(3))), op("sleep", s(1)), op("barrier_wait", 0, s(3)),
+                       op("sleep", s(9))],
+    "barrier_abort_and_reset": [spawn(op("barrier_wait", 1, s(9))), spawn(op("barrier_wait", 1, s(9))),
+                                op("sleep", s(1)), op("barrier_abort", 1), op("barrier_wait", 1, s(1)),
+                                op("barrier_abort", 0x81), spawn(op("barrier_wait", 1, s(9))),
+                                op("yield"), op("barrier_abort", 0x81), op("sleep", s(1))],
+    "barrier_waiter_leaves": [spawn(op("barrier_wait", 0, s(1))), op("sleep", s(2)),
+                              spawn(op("barrier_wait", 0, s(5))), spawn(op("barrier_wait", 0, s(5))),
+                              op("sleep", s(1))],
+    "lifo_queue": [ordered(LIFO, PUT, s(5)), ordered(LIFO, PUT, s(5)),
+                   spawn(ordered(LIFO, PUT, s(5)), ordered(LIFO, PUT, s(5))), op("yield"),
+                   ordered(LIFO, GET, s(5)), op("sleep", s(1)), ordered(LIFO, GET, s(5)),
+                   spawn(ordered(LIFO, GET, s(9)), ordered(LIFO, GET, s(9)), ordered(LIFO, GET, s(9)))],
+    "priority_queue": [ordered(PRIORITY, PUT, 0, 3), ordered(PRIORITY, PUT, 0, 1), ordered(PRIORITY, PUT, 0, 2),
+                       ordered(PRIORITY, PUT, 0, 1), spawn(ordered(PRIORITY, GET, s(5)), ordered(PRIORITY, GET, s(5))),
+                       ordered(PRIORITY, GET, s(1)), op("sleep", s(1)), ordered(PRIORITY, GET, s(1)),
+                       spawn(ordered(PRIORITY, GET, s(5))), op("yield"), ordered(PRIORITY, PUT, 0, 0)],
+    "ordered_queues_shut_down": [ordered(PRIORITY, PUT, 0, 2), ordered(PRIORITY, PUT, 0, 1),
+                                 ordered(LIFO, PUT, 0), ordered(LIFO, PUT, 0), spawn(ordered(LIFO, PUT, s(5))),
+                                 spawn(ordered(PRIORITY, GET, s(5)), ordered(PRIORITY, GET, s(5)),
+                                       ordered(PRIORITY, GET, s(5))),
+                                 op("yield"), ordered(LIFO, SHUTDOWN), ordered(LIFO, GET, s(1)),
+                                 ordered(LIFO, PUT, s(1)), ordered(PRIORITY, SHUTDOWN_IMMEDIATELY),
+                                 ordered(PRIORITY, GET, s(1))],
 }
 
 

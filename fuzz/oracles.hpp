@@ -21,9 +21,12 @@
 #include "simtime/clock.hpp"
 #include "simtime/coro.hpp"
 #include "simtime/loop.hpp"
+#include "simtime/sync/barrier.hpp"
+#include "simtime/sync/condition.hpp"
 #include "simtime/sync/event.hpp"
 #include "simtime/sync/lock.hpp"
 #include "simtime/sync/queue.hpp"
+#include "simtime/sync/semaphore.hpp"
 #include "simtime/task.hpp"
 
 namespace simtime::fuzz {
@@ -52,7 +55,43 @@ struct QueueItem {
   };
   int queue = 0;
   int producer = 0;  // the body invocation that put it
+  int priority = 0;  // in the PriorityQueue
   State state = State::putting;
+};
+
+// What the PriorityQueue holds: ordered by priority alone, so that items of equal priority
+// come out in the order they were put.
+struct Prioritized {
+  int priority = 0;
+  int item = 0;
+};
+struct ByPriority {
+  bool operator()(const Prioritized& a, const Prioritized& b) const { return a.priority < b.priority; }
+};
+
+// What the model knows of a semaphore.
+struct SemaphoreModel {
+  explicit SemaphoreModel(std::ptrdiff_t permits) : free(permits) {}
+  std::ptrdiff_t free;  // permits no body holds: value() plus those set aside for woken waiters
+  int holders = 0;
+  int tickets = 0;          // acquires so far: each one's number
+  std::deque<int> waiting;  // the acquires that queued, in the order they asked
+};
+
+// What the model knows of a condition. The counts bound what it cannot see: which waiters a
+// cancellation took out of the condition's queue before they ran.
+struct ConditionModel {
+  std::size_t waiting = 0;                   // wait()s begun and not ended: no fewer than the real waiters
+  std::size_t notified = 0;                  // wait()s that returned, each after a notification
+  std::size_t notifications = 0;             // no fewer than the notifications given, passed on included
+  std::vector<TimePoint> everyone_notified;  // when a notify reached every waiter there was
+};
+
+// What the model knows of a barrier.
+struct BarrierModel {
+  bool broken = false;         // abort() and no reset() since
+  std::uint64_t breaks = 0;    // abort() and reset() calls
+  std::uint64_t releases = 0;  // arrivals of a last party, which release the others
 };
 
 struct SleepKey {
@@ -97,6 +136,10 @@ class Context {
   TimePoint last_seen{};
   int last_started = -1;
   bool swallowed = false;  // some body swallowed a CancelledError: time limits may overrun
+  // A cancelled wait of condition 1 had to take lock 1 back while a lock_hold held it: the
+  // CancelledError came late, so time limits may overrun.
+  bool cancellation_delayed = false;
+  [[nodiscard]] bool limits_may_overrun() const { return swallowed || cancellation_delayed; }
   int live_bodies = 0;
   int invocations = 0;      // body invocations so far: each one's number
   std::uint64_t steps = 0;  // observe() calls: did any other task run meanwhile?
@@ -107,15 +150,37 @@ class Context {
   std::array<Event, kSyncObjects> events;
   std::array<std::vector<TimePoint>, kSyncObjects> event_set_times;  // when each set() was called
   std::array<Lock, kSyncObjects> locks;
-  std::array<int, kSyncObjects> lock_holders{};  // the holder's invocation + 1; 0: free
-  // queues[0] is unbounded, queues[1] holds at most kBoundedQueueSize items.
+  std::array<int, kSyncObjects> lock_holders{};          // the holder's invocation + 1; 0: free
+  std::array<std::uint64_t, kSyncObjects> lock_holds{};  // how often a lock_hold took each lock
+  // Queues 0 and 1 are FIFO Queues, queue 0 unbounded and queue 1 of at most
+  // kBoundedQueueSize items; queue 2 is a LifoQueue of at most kBoundedQueueSize items,
+  // queue 3 an unbounded PriorityQueue.
+  static constexpr int kQueues = 4;
+  static constexpr int kLifoQueue = 2;
+  static constexpr int kPriorityQueue = 3;
   static constexpr int kBoundedQueueSize = 2;
   std::array<Queue<int>, kSyncObjects> queues{Queue<int>(0), Queue<int>(kBoundedQueueSize)};
-  std::array<bool, kSyncObjects> queue_shut_down{};
+  LifoQueue<int> lifo_queue{kBoundedQueueSize};
+  PriorityQueue<Prioritized, ByPriority> priority_queue{0};
+  std::array<bool, kQueues> queue_shut_down{};
   std::vector<QueueItem> items;  // item i is the int i put into a queue
-  // The model of each queue: the items in it, oldest first. Every put stores its item and
-  // every get takes the oldest in the step that resumes it, so the model moves in step.
-  std::array<std::deque<int>, kSyncObjects> queue_contents;
+  // The model of each queue: the items in it, in the order they were put. Every put stores its
+  // item and every get takes the next by the queue's order in the step that resumes it, so
+  // the model moves in step.
+  std::array<std::deque<int>, kQueues> queue_contents;
+
+  // semaphores(0) is a Semaphore, semaphores(1) a BoundedSemaphore, each of kPermits.
+  static constexpr std::ptrdiff_t kPermits = 2;
+  Semaphore plain_semaphore{kPermits};
+  BoundedSemaphore bounded_semaphore{kPermits};
+  std::array<SemaphoreModel, kSyncObjects> semaphore_models{SemaphoreModel(kPermits), SemaphoreModel(kPermits)};
+  Semaphore& semaphores(int s) { return s == 0 ? plain_semaphore : bounded_semaphore; }
+  // Condition 0 has a lock of its own; condition 1 is over locks[1], held by lock_hold too.
+  std::array<Condition, kSyncObjects> conditions{Condition("condition 0"), Condition(locks[1], "condition 1")};
+  std::array<ConditionModel, kSyncObjects> condition_models;
+  // Barrier b is for b + 2 parties.
+  std::array<Barrier, kSyncObjects> barriers{Barrier(2, "barrier 0"), Barrier(3, "barrier 1")};
+  std::array<BarrierModel, kSyncObjects> barrier_models;
 
   // The task a body runs in, for cancelling(): an index into `tasks`, the main task, or one
   // the program holds no handle to (a coroutine gathered by gather_coros runs in a task of
@@ -167,7 +232,7 @@ void check_event_timeout(Context& ctx, int e, std::size_t sets, TimePoint deadli
 /// Takes lock `l` and holds it for sleep(d) (a lock_hold op's body), checking exclusion.
 Coro<int> checked_lock_hold(Context& ctx, int l, Duration d, int holder);
 /// A new item for queue `q` from `producer`.
-int new_item(Context& ctx, int q, int producer);
+int new_item(Context& ctx, int q, int producer, int priority = 0);
 /// Puts `item` into its queue; gets one from queue `q`. Checked against the model of the
 /// queue: a get takes the oldest item in it, so nothing is lost, duplicated or invented.
 Coro<int> checked_put(Context& ctx, int item);
@@ -176,8 +241,32 @@ Coro<int> checked_get(Context& ctx, int q);
 void put_failed(Context& ctx, int item);
 /// Queue::shutdown(immediate) of queue `q`, in the model too.
 void shut_down_queue(Context& ctx, int q, bool immediate);
-/// The queue holds as many items as the model, and the bounded one no more than its size.
+/// Each queue holds as many items as the model, and the bounded ones no more than their size.
 void check_queue_sizes(Context& ctx);
+
+/// Takes a permit of semaphore `s` and holds it for sleep(d) (a semaphore_hold op's body):
+/// permits go to waiters in the order they asked, never to more holders than there are
+/// permits, and a free one is taken without suspending.
+Coro<int> checked_semaphore_hold(Context& ctx, int s, Duration d);
+/// Semaphore::release() of semaphore `s`: a BoundedSemaphore refuses it exactly when its
+/// value is at its initial one.
+void release_semaphore(Context& ctx, int s);
+/// Takes condition `c`'s lock and waits for a notification (a condition_wait op's body); with
+/// `without_lock`, wait() without the lock must throw InvalidStateError. `began` gets the
+/// number of everyone_notified entries when the wait begins. The wait returns holding the
+/// lock, also when cancelled, and returns only after a notification.
+Coro<int> checked_condition_wait(Context& ctx, int c, bool without_lock, std::optional<std::size_t>& began);
+/// A condition_notify op of condition `c`.
+Coro<> checked_condition_notify(Context& ctx, int c, std::uint8_t flags, std::uint8_t n);
+/// A wait of condition 0 that began with `began` entries in everyone_notified timed out at
+/// `deadline`: no notify may have reached every waiter before it.
+void check_condition_timeout(Context& ctx, int c, std::optional<std::size_t> began, TimePoint deadline);
+/// Waits at barrier `b` (a barrier_wait op's body): it returns only once the barrier was
+/// released since the wait began, and throws BrokenBarrierError only if it is broken or was
+/// reset or aborted since.
+Coro<int> checked_barrier_wait(Context& ctx, int b);
+/// Barrier::reset() or abort() of barrier `b`, in the model too.
+void break_barrier(Context& ctx, int b, bool reset);
 
 /// The checks once run() has returned, before the loop closes.
 void check_after_run(Context& ctx);

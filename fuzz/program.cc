@@ -16,12 +16,22 @@ struct OpSpec {
 };
 
 constexpr OpSpec kOpSpecs[] = {
-    {"sleep", 1, 0},        {"yield", 0, 0},         {"spawn", 1, 1},         {"spawn_sleeper", 1, 0},
-    {"cancel", 1, 0},       {"await_task", 1, 0},    {"wait_for_task", 2, 0}, {"wait_for_coro", 1, 1},
-    {"gather_tasks", 5, 0}, {"gather_coros", 1, -1}, {"shield", 1, 0},        {"task_group", 1, 1},
-    {"timeout", 1, 1},      {"raise", 0, 0},         {"sleep_until", 1, 0},   {"huge_sleep", 2, 0},
-    {"group_cancel", 0, 0}, {"event_set", 1, 0},     {"event_clear", 1, 0},   {"event_wait", 2, 0},
-    {"lock_hold", 3, 0},    {"queue_put", 2, 0},     {"queue_get", 2, 0},     {"queue_shutdown", 1, 0},
+    {"sleep", 1, 0},          {"yield", 0, 0},
+    {"spawn", 1, 1},          {"spawn_sleeper", 1, 0},
+    {"cancel", 1, 0},         {"await_task", 1, 0},
+    {"wait_for_task", 2, 0},  {"wait_for_coro", 1, 1},
+    {"gather_tasks", 5, 0},   {"gather_coros", 1, -1},
+    {"shield", 1, 0},         {"task_group", 1, 1},
+    {"timeout", 1, 1},        {"raise", 0, 0},
+    {"sleep_until", 1, 0},    {"huge_sleep", 2, 0},
+    {"group_cancel", 0, 0},   {"event_set", 1, 0},
+    {"event_clear", 1, 0},    {"event_wait", 2, 0},
+    {"lock_hold", 3, 0},      {"queue_put", 2, 0},
+    {"queue_get", 2, 0},      {"queue_shutdown", 1, 0},
+    {"semaphore_hold", 3, 0}, {"semaphore_release", 1, 0},
+    {"condition_wait", 2, 0}, {"condition_notify", 2, 0},
+    {"barrier_wait", 2, 0},   {"barrier_abort", 1, 0},
+    {"ordered_queue", 3, 0},
 };
 static_assert(std::size(kOpSpecs) == static_cast<std::size_t>(OpKind::count), "one OpSpec per OpKind");
 
@@ -90,6 +100,10 @@ int duration_argument(OpKind kind) {
     case OpKind::lock_hold:
     case OpKind::queue_put:
     case OpKind::queue_get:
+    case OpKind::semaphore_hold:
+    case OpKind::condition_wait:
+    case OpKind::barrier_wait:
+    case OpKind::ordered_queue:
       return 1;
     default:
       return -1;

@@ -13,7 +13,9 @@
 // execution is short.
 //
 // Opcodes are taken modulo kOpcodes (fixed at 32); a code past the last kind is a yield, so
-// adding an op changes the meaning of no input but those that used that spare code.
+// adding an op changes the meaning of no input but those that used that spare code (rewrite
+// them with code 1, the yield, to keep their meaning; docs/fuzzing.md). One spare code is
+// left, 31.
 //
 // Adding an op (more sync primitives, ...): append a kind to OpKind, before `count`; give it a
 // row in kOpSpecs (program.cc) and a case in the interpreter's run_op (interpreter.cc).
@@ -58,7 +60,24 @@ enum class OpKind : std::uint8_t {
   queue_put,       // args: queue, limit. co_await timeout(limit, queue.put(a new item))
   queue_get,       // args: queue, limit. co_await timeout(limit, queue.get())
   queue_shutdown,  // args: queue and flags. Queue::shutdown(immediate = bit 7)
-  count,           // not an op: the number of kinds
+  // Semaphore 0 is a Semaphore(2), semaphore 1 a BoundedSemaphore(2); condition 0 has a lock
+  // of its own, condition 1 is over lock 1 (which lock_hold takes too); barrier 0 is for 2
+  // parties, barrier 1 for 3. condition_notify takes the lock with no time limit: nobody
+  // holds a lock across a suspension but lock_hold, and its hold ends. Codes 24-30: corpus
+  // files from before these ops read them as yields and were rewritten with code 1
+  // (docs/fuzzing.md).
+  semaphore_hold,     // args: semaphore, limit, d. take a permit (within limit), hold it for sleep(d)
+  semaphore_release,  // args: semaphore. Semaphore::release() without taking a permit
+  condition_wait,     // args: condition and flags, limit. take the lock, co_await wait() (within
+                      // limit); with bit 7, wait() without the lock (InvalidStateError)
+  condition_notify,   // args: condition and flags, n. take the lock, notify(n % 4), or
+                      // notify_all() if bit 7; with bit 6, without the lock
+  barrier_wait,       // args: barrier, limit. co_await timeout(limit, barrier.wait())
+  barrier_abort,      // args: barrier and flags. Barrier::abort(), or reset() if bit 7
+  ordered_queue,      // args: queue and mode, limit, priority. On the LifoQueue (queue bit 0
+                      // clear, at most 2 items) or the PriorityQueue (set, unbounded), by bits
+                      // 6-7: put (within limit), get (within limit), shutdown(), shutdown(true)
+  count,              // not an op: the number of kinds
 };
 
 inline constexpr int kOpcodes = 32;  // room for this many kinds

@@ -2,8 +2,12 @@
 
 namespace simtime {
 
-CancelledError::CancelledError() : std::runtime_error("the task was cancelled") {}
-CancelledError::CancelledError(const std::string& message) : std::runtime_error(message) {}
+BaseException::BaseException(const std::string& message) : message_(std::make_shared<const std::string>(message)) {}
+BaseException::~BaseException() = default;
+const char* BaseException::what() const noexcept { return message_->c_str(); }
+
+CancelledError::CancelledError() : BaseException("the task was cancelled") {}
+CancelledError::CancelledError(const std::string& message) : BaseException(message) {}
 
 namespace {
 
@@ -14,6 +18,8 @@ std::string describe_group(const std::string& message, const std::vector<std::ex
     try {
       std::rethrow_exception(exception);
     } catch (const std::exception& error) {
+      text += "\n  " + std::string(error.what());
+    } catch (const BaseException& error) {  // a CancelledError
       text += "\n  " + std::string(error.what());
     } catch (...) {
       text += "\n  an exception not derived from std::exception";

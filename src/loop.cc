@@ -98,6 +98,8 @@ void Loop::default_exception_handler(const UnretrievedException& report) {
     std::rethrow_exception(report.exception);
   } catch (const std::exception& error) {
     what = error.what();
+  } catch (const BaseException& error) {  // a CancelledError
+    what = error.what();
   } catch (...) {
   }
   fmt::print(stderr, "simtime: Task exception was never retrieved: task '{}' created at {}:{}: {}\n", report.task_name,
@@ -117,6 +119,9 @@ void Loop::report_unretrieved(TaskState& task) noexcept {
         default_exception_handler(report);
       }
     } catch (const std::exception& error) {
+      fmt::print(stderr, "simtime: the exception handler threw while reporting task '{}': {}\n", report.task_name,
+                 error.what());
+    } catch (const BaseException& error) {
       fmt::print(stderr, "simtime: the exception handler threw while reporting task '{}': {}\n", report.task_name,
                  error.what());
     }

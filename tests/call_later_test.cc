@@ -16,7 +16,9 @@ using ::testing::ElementsAre;
 
 Coro<std::vector<std::string>> schedule_callbacks() {
   std::vector<std::string> seen;
-  auto note = [&seen](std::string what) { return [&seen, what] { seen.push_back(what + " at " + format_time(now())); }; };
+  auto note = [&seen](std::string what) {
+    return [&seen, what] { seen.push_back(what + " at " + format_time(now())); };
+  };
   call_later(2s, note("later 2s"));
   call_at(TimePoint{1s}, note("at 1s"));
   call_later(2s, note("later 2s, second"));

@@ -8,6 +8,7 @@
 #include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tests/timeline.hpp"
@@ -17,6 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
+using ::testing::IsEmpty;
 
 Coro<> note(test::Timeline& timeline, std::string what) {
   timeline.note(what);
@@ -275,6 +277,82 @@ TEST(Task, ATaskMayCatchCancellationAndCarryOn) {
   EXPECT_THAT(timeline.lines(), ElementsAre("2s caught", "3s carried on", "3s not cancelled"));
 }
 
+// Rule 22: CancelledError is not a std::exception (asyncio's CancelledError is a
+// BaseException since Python 3.8), so a handler for errors never swallows a cancellation.
+static_assert(!std::is_base_of_v<std::exception, CancelledError>);
+static_assert(std::is_base_of_v<BaseException, CancelledError>);
+
+Coro<std::string> work_catching_errors(test::Timeline& timeline) {
+  try {
+    co_await sleep(10s);
+  } catch (const std::exception& error) {
+    timeline.note(std::string("swallowed ") + error.what());
+    co_return "swallowed";
+  }
+  co_return "finished";
+}
+
+TEST(Cancellation, IsNotSwallowedByCatchingStdException) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  Task<std::string> task;
+  auto body = [&]() -> Coro<std::string> {
+    task = create_task(work_catching_errors(timeline));
+    co_await sleep(1s);
+    task.cancel();
+    try {
+      co_return "value " + co_await task;
+    } catch (const CancelledError& error) {
+      co_return std::string("CancelledError: ") + error.what();
+    }
+  };
+  EXPECT_EQ(run(body(), clock), "CancelledError: the task was cancelled");
+  EXPECT_TRUE(task.done());
+  EXPECT_TRUE(task.cancelled());
+  EXPECT_THAT(timeline.lines(), IsEmpty());
+  EXPECT_EQ(clock.now(), TimePoint{1s});
+  EXPECT_THROW((void)task.result(), CancelledError);
+}
+
+Coro<> work_catching_everything(test::Timeline& timeline) {
+  try {
+    co_await sleep(10s);
+  } catch (const std::exception&) {
+    timeline.note("caught as std::exception");
+    throw;
+  } catch (const BaseException& error) {
+    timeline.note(std::string("caught as BaseException: ") + error.what());
+    throw;
+  }
+}
+
+Coro<> catch_all_around(Coro<> work, test::Timeline& timeline) {
+  try {
+    co_await std::move(work);
+  } catch (...) {
+    timeline.note("caught by catch (...)");
+    throw;
+  }
+}
+
+TEST(Cancellation, IsSeenByCatchAllAndByBaseException) {
+  VirtualClock clock;
+  test::Timeline timeline;
+  auto body = [&]() -> Coro<bool> {
+    auto task = create_task(catch_all_around(work_catching_everything(timeline), timeline));
+    co_await sleep(2s);
+    task.cancel();
+    try {
+      co_await task;
+    } catch (const CancelledError&) {
+    }
+    co_return task.cancelled();
+  };
+  EXPECT_TRUE(run(body(), clock));
+  EXPECT_THAT(timeline.lines(),
+              ElementsAre("2s caught as BaseException: the task was cancelled", "2s caught by catch (...)"));
+}
+
 Coro<bool> cancel_before_first_step(test::Timeline& timeline) {
   auto task = create_task(note(timeline, "body ran"));
   task.cancel();
@@ -395,6 +473,27 @@ TEST(Task, TheDefaultHandlerPrintsTheTaskAndItsException) {
   EXPECT_NE(printed.find("Task exception was never retrieved: task 'forgotten'"), std::string::npos) << printed;
   EXPECT_NE(printed.find("task_test.cc"), std::string::npos) << printed;
   EXPECT_NE(printed.find("nobody awaited me"), std::string::npos) << printed;
+}
+
+TEST(Task, TheDefaultHandlerPrintsTheMessageOfACancelledError) {
+  ::testing::internal::CaptureStderr();
+  Loop::default_exception_handler(UnretrievedException{"victim", SourceLocation::current(),
+                                                       std::make_exception_ptr(CancelledError("stopped by the test"))});
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(printed.find("task 'victim'"), std::string::npos) << printed;
+  EXPECT_NE(printed.find(": stopped by the test"), std::string::npos) << printed;
+}
+
+TEST(Task, AHandlerThatThrowsCancelledErrorIsReportedWithItsMessage) {
+  VirtualClock clock;
+  Loop loop(clock);
+  loop.set_exception_handler([](const UnretrievedException&) { throw CancelledError("the handler gave up"); });
+  ::testing::internal::CaptureStderr();
+  loop.run(fire_and_forget_failure());
+  const std::string printed = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(printed.find("the exception handler threw while reporting task 'forgotten': the handler gave up"),
+            std::string::npos)
+      << printed;
 }
 
 Coro<> retrieve_failure() {

@@ -25,8 +25,7 @@ namespace simtime {
 
 class TimerHandle;
 namespace detail {
-TimerHandle schedule_callback(const char* caller, TimePoint when, std::function<void()> callback,
-                              SourceLocation where);
+TimerHandle schedule_callback(const char* caller, TimePoint when, std::function<void()> callback, SourceLocation where);
 }  // namespace detail
 
 /// A scheduled callback (asyncio.TimerHandle): it can be cancelled until it runs.

@@ -1,19 +1,45 @@
 // The exceptions simtime throws, named as in asyncio.
 //
-// Each derives from the standard exception a C++ user would catch for that kind of failure,
-// and each message says what was wrong and with which values.
+// Each error derives from the standard exception a C++ user would catch for that kind of
+// failure, and each message says what was wrong and with which values.
+//
+// CancelledError is not an error and is not a std::exception (rule 22): it derives from
+// simtime::BaseException, as asyncio.CancelledError derives from BaseException since Python
+// 3.8 (and Trio's Cancelled too), so that `catch (const std::exception&)` around an await
+// never swallows a cancellation. `catch (const CancelledError&)`, `catch (const
+// BaseException&)` and `catch (...)` see it. Code that reports any exception's message
+// handles BaseException beside std::exception.
 #pragma once
 
 #include <exception>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace simtime {
 
+/// The root of the exceptions that are not errors and so not std::exceptions (Python's
+/// BaseException); simtime throws one kind, CancelledError. Copying never throws, as for
+/// std::exception.
+class BaseException {
+ public:
+  explicit BaseException(const std::string& message);
+  BaseException(const BaseException&) noexcept = default;
+  BaseException& operator=(const BaseException&) noexcept = default;
+  virtual ~BaseException();
+
+  /// What happened, as std::exception::what() says it.
+  [[nodiscard]] virtual const char* what() const noexcept;
+
+ private:
+  std::shared_ptr<const std::string> message_;  // shared, so that a copy allocates nothing
+};
+
 /// Thrown into a task at its suspension point by `Task::cancel()` (asyncio.CancelledError).
-/// A task may catch it and carry on; a task it escapes from ends up cancelled.
-class CancelledError : public std::runtime_error {
+/// A task may catch it and carry on; a task it escapes from ends up cancelled. Not a
+/// std::exception: `catch (const std::exception&)` lets it through (see above).
+class CancelledError : public BaseException {
  public:
   CancelledError();
   explicit CancelledError(const std::string& message);

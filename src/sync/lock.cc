@@ -40,13 +40,6 @@ void Lock::describe(std::string& out) const {
   out += ']';
 }
 
-void LockGuard::unlock() {
-  if (lock_ == nullptr) {
-    throw InvalidStateError("LockGuard::unlock: the guard holds no lock (already unlocked, or moved from)");
-  }
-  std::exchange(lock_, nullptr)->release();
-}
-
 namespace detail {
 
 void LockAcquire::await_suspend(std::coroutine_handle<> awaiting) noexcept {

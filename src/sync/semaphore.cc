@@ -60,18 +60,6 @@ void Semaphore::describe(std::string& out) const {
   out += ']';
 }
 
-void SemaphoreGuard::release() {
-  if (semaphore_ == nullptr) {
-    throw InvalidStateError("SemaphoreGuard::release: the guard holds no permit (already released, or moved from)");
-  }
-  std::exchange(semaphore_, nullptr)->release();
-}
-
-void SemaphoreGuard::reset() noexcept {
-  Semaphore* semaphore = std::exchange(semaphore_, nullptr);
-  if (semaphore != nullptr && (semaphore->bound_ < 0 || semaphore->value_ < semaphore->bound_)) semaphore->release();
-}
-
 namespace detail {
 
 SemaphoreAcquire::~SemaphoreAcquire() {

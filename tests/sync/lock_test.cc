@@ -6,6 +6,7 @@
 
 #include <simtime/simtime.hpp>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tests/sync/scenarios.hpp"
@@ -191,6 +192,13 @@ Coro<std::vector<std::string>> guard_lifecycle() {
   seen.push_back(fmt::format("{}", lock.locked()));
   co_return seen;
 }
+
+// Only the awaiter that took the lock makes a LockGuard; it moves, never copies, and a
+// default-constructed one holds nothing.
+static_assert(std::is_nothrow_default_constructible_v<LockGuard>);
+static_assert(std::is_nothrow_move_constructible_v<LockGuard> && std::is_nothrow_move_assignable_v<LockGuard>);
+static_assert(!std::is_copy_constructible_v<LockGuard> && !std::is_copy_assignable_v<LockGuard>);
+static_assert(!std::is_constructible_v<LockGuard, Lock&>);
 
 TEST(Lock, LockGivesAGuardThatReleasesOnceAndCanBeMoved) {
   VirtualClock clock;

@@ -7,6 +7,7 @@
 #include <simtime/simtime.hpp>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "tests/sync/scenarios.hpp"
@@ -317,6 +318,14 @@ Coro<std::vector<std::string>> guard_lifecycle() {
   seen.push_back(fmt::format("{}", semaphore.value()));
   co_return seen;
 }
+
+// Only the awaiter that took the semaphore makes a SemaphoreGuard; it moves, never copies, and a
+// default-constructed one holds nothing.
+static_assert(std::is_nothrow_default_constructible_v<SemaphoreGuard>);
+static_assert(std::is_nothrow_move_constructible_v<SemaphoreGuard> &&
+              std::is_nothrow_move_assignable_v<SemaphoreGuard>);
+static_assert(!std::is_copy_constructible_v<SemaphoreGuard> && !std::is_copy_assignable_v<SemaphoreGuard>);
+static_assert(!std::is_constructible_v<SemaphoreGuard, Semaphore&>);
 
 TEST(Semaphore, HoldGivesAGuardThatReleasesOnceAndCanBeMoved) {
   VirtualClock clock;

@@ -23,10 +23,10 @@
 
 #include <coroutine>
 #include <string>
-#include <utility>
 
 #include "simtime/detail/task_state.hpp"
 #include "simtime/source_location.hpp"
+#include "simtime/sync/detail/guard.hpp"
 #include "simtime/sync/detail/wait_list.hpp"
 
 namespace simtime {
@@ -35,42 +35,29 @@ class Lock;
 
 namespace detail {
 class LockAcquire;
-class LockAcquireGuard;
 class ConditionWaiter;
 }  // namespace detail
 
 /// Holds a Lock taken by `co_await lock.lock()` and releases it when destroyed (asyncio's
 /// `async with lock`). Movable, not copyable; a default-constructed guard holds nothing.
-class [[nodiscard]] LockGuard {
+/// Destroying it releases the lock if the guard still holds it and it is still locked (a
+/// lock released behind the guard's back is left alone).
+class [[nodiscard]] LockGuard : private detail::Guard<Lock> {
  public:
-  LockGuard() noexcept = default;
-  LockGuard(LockGuard&& other) noexcept : lock_(std::exchange(other.lock_, nullptr)) {}
-  LockGuard& operator=(LockGuard&& other) noexcept {
-    if (this != &other) {
-      reset();
-      lock_ = std::exchange(other.lock_, nullptr);
-    }
-    return *this;
-  }
-  LockGuard(const LockGuard&) = delete;
-  LockGuard& operator=(const LockGuard&) = delete;
-  /// Releases the lock if the guard still holds it and it is still locked (a lock released
-  /// behind the guard's back is left alone).
-  ~LockGuard() { reset(); }
+  // Made from a Lock& only by the awaiter (detail::Holding); a default one holds nothing.
+  using Guard::Guard;
 
   /// True until `unlock()` or a move.
-  [[nodiscard]] bool owns_lock() const noexcept { return lock_ != nullptr; }
+  [[nodiscard]] bool owns_lock() const noexcept { return holds(); }
   /// Releases the lock before the guard goes away. Throws InvalidStateError if the guard no
-  /// longer holds it.
-  void unlock();
-
- private:
-  friend class detail::LockAcquireGuard;
-  explicit LockGuard(Lock& lock) noexcept : lock_(&lock) {}
-  void reset() noexcept;
-
-  Lock* lock_ = nullptr;
+  /// longer holds it, or if the lock is no longer locked.
+  void unlock() { release("LockGuard::unlock: the guard holds no lock (already unlocked, or moved from)"); }
 };
+
+namespace detail {
+/// The awaiter of `Lock::lock()`: LockAcquire's, yielding a LockGuard.
+using LockAcquireGuard = Holding<LockAcquire, LockGuard>;
+}  // namespace detail
 
 class Lock {
  public:
@@ -101,7 +88,11 @@ class Lock {
  private:
   friend class detail::LockAcquire;
   friend class detail::ConditionWaiter;
+  friend class detail::Guard<Lock>;
   friend struct detail::SyncAccess;
+
+  // What a LockGuard going away asks: is there a lock to release?
+  [[nodiscard]] bool can_release() const noexcept { return locked_; }
 
   // Wakes the first waiter unless it is already woken (asyncio's _wake_up_first).
   void wake_up_first() noexcept;
@@ -140,30 +131,17 @@ class LockAcquire : public WaitInList {
   void describe(std::string& out) const override;
 
  protected:
-  Lock* lock_;
+  [[nodiscard]] Lock& primitive() const noexcept { return *lock_; }  // for LockAcquireGuard
 
  private:
+  Lock* lock_;
   SourceLocation where_;
-};
-
-class LockAcquireGuard final : public LockAcquire {
- public:
-  using LockAcquire::LockAcquire;
-  LockGuard await_resume() {
-    LockAcquire::await_resume();
-    return LockGuard(*lock_);
-  }
 };
 
 }  // namespace detail
 
 inline detail::LockAcquireGuard Lock::lock(SourceLocation where) { return {*this, where}; }
 inline detail::LockAcquire Lock::acquire(SourceLocation where) { return {*this, where}; }
-
-inline void LockGuard::reset() noexcept {
-  if (lock_ != nullptr && lock_->locked()) lock_->release();
-  lock_ = nullptr;
-}
 
 }  // namespace simtime
 

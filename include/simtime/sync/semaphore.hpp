@@ -31,6 +31,7 @@
 
 #include "simtime/detail/task_state.hpp"
 #include "simtime/source_location.hpp"
+#include "simtime/sync/detail/guard.hpp"
 #include "simtime/sync/detail/wait_list.hpp"
 
 namespace simtime {
@@ -39,41 +40,30 @@ class Semaphore;
 
 namespace detail {
 class SemaphoreAcquire;
-class SemaphoreHold;
 }  // namespace detail
 
 /// Holds one permit taken by `co_await semaphore.hold()` and releases it when destroyed
-/// (asyncio's `async with semaphore`). Movable, not copyable.
-class [[nodiscard]] SemaphoreGuard {
+/// (asyncio's `async with semaphore`). Movable, not copyable. Destroying it releases the
+/// permit if the guard still holds it, and never throws: a guard does not raise a
+/// BoundedSemaphore past its bound (the permit was then already released by other means).
+class [[nodiscard]] SemaphoreGuard : private detail::Guard<Semaphore> {
  public:
-  SemaphoreGuard() noexcept = default;
-  SemaphoreGuard(SemaphoreGuard&& other) noexcept : semaphore_(std::exchange(other.semaphore_, nullptr)) {}
-  SemaphoreGuard& operator=(SemaphoreGuard&& other) noexcept {
-    if (this != &other) {
-      reset();
-      semaphore_ = std::exchange(other.semaphore_, nullptr);
-    }
-    return *this;
-  }
-  SemaphoreGuard(const SemaphoreGuard&) = delete;
-  SemaphoreGuard& operator=(const SemaphoreGuard&) = delete;
-  /// Releases the permit if the guard still holds it. Never throws: a guard does not raise a
-  /// BoundedSemaphore past its bound (the permit was then already released by other means).
-  ~SemaphoreGuard() { reset(); }
+  // Made from a Semaphore& only by the awaiter (detail::Holding); a default one holds nothing.
+  using Guard::Guard;
 
   /// True until `release()` or a move.
-  [[nodiscard]] bool owns_permit() const noexcept { return semaphore_ != nullptr; }
+  [[nodiscard]] bool owns_permit() const noexcept { return holds(); }
   /// Releases the permit before the guard goes away. Throws InvalidStateError if the guard
   /// no longer holds one, and what `Semaphore::release()` throws.
-  void release();
-
- private:
-  friend class detail::SemaphoreHold;
-  explicit SemaphoreGuard(Semaphore& semaphore) noexcept : semaphore_(&semaphore) {}
-  void reset() noexcept;
-
-  Semaphore* semaphore_ = nullptr;
+  void release() {
+    Guard::release("SemaphoreGuard::release: the guard holds no permit (already released, or moved from)");
+  }
 };
+
+namespace detail {
+/// The awaiter of `Semaphore::hold()`: SemaphoreAcquire's, yielding a SemaphoreGuard.
+using SemaphoreHold = Holding<SemaphoreAcquire, SemaphoreGuard>;
+}  // namespace detail
 
 class Semaphore {
  public:
@@ -108,8 +98,11 @@ class Semaphore {
 
  private:
   friend class detail::SemaphoreAcquire;
-  friend class SemaphoreGuard;
+  friend class detail::Guard<Semaphore>;
   friend struct detail::SyncAccess;
+
+  // What a SemaphoreGuard going away asks: would release() stay within the bound?
+  [[nodiscard]] bool can_release() const noexcept { return bound_ < 0 || value_ < bound_; }
 
   // asyncio's _wake_up_next: sets a permit aside for the first waiter and wakes it.
   bool wake_up_next() noexcept;
@@ -157,19 +150,11 @@ class SemaphoreAcquire : public WaitInList {
   void describe(std::string& out) const override;
 
  protected:
-  Semaphore* semaphore_;
+  [[nodiscard]] Semaphore& primitive() const noexcept { return *semaphore_; }  // for SemaphoreHold
 
  private:
+  Semaphore* semaphore_;
   SourceLocation where_;
-};
-
-class SemaphoreHold final : public SemaphoreAcquire {
- public:
-  using SemaphoreAcquire::SemaphoreAcquire;
-  SemaphoreGuard await_resume() {
-    SemaphoreAcquire::await_resume();
-    return SemaphoreGuard(*semaphore_);
-  }
 };
 
 }  // namespace detail
