@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/timeline.hpp"
+
 namespace simtime {
 namespace {
 
@@ -58,13 +60,7 @@ TEST(CallLater, AnExceptionFromACallbackGoesToTheExceptionHandler) {
   VirtualClock clock;
   Loop loop(clock);
   std::vector<std::string> reports;
-  loop.set_exception_handler([&](const UnretrievedException& report) {
-    try {
-      std::rethrow_exception(report.exception);
-    } catch (const std::exception& error) {
-      reports.push_back(report.task_name + ": " + error.what());
-    }
-  });
+  loop.set_exception_handler(test::note_reports(reports));
   loop.run([]() -> Coro<> {
     call_later(1s, [] { throw std::runtime_error("callback failed"); });
     co_await sleep(2s);

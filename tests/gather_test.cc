@@ -19,10 +19,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 
-Coro<int> value_after(Duration delay, int value) {
-  co_await sleep(delay);
-  co_return value;
-}
+using test::value_after;
 
 Coro<std::string> text_after(Duration delay, std::string text) {
   co_await sleep(delay);

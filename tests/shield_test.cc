@@ -16,10 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 
-Coro<int> value_after(Duration delay, int value) {
-  co_await sleep(delay);
-  co_return value;
-}
+using test::value_after;
 
 // test_tasks.py: test_shield_result
 TEST(Shield, YieldsTheTasksResult) {

@@ -17,10 +17,7 @@ using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-Coro<int> value_after(Duration delay, int value) {
-  co_await sleep(delay);
-  co_return value;
-}
+using test::value_after;
 
 Coro<int> fail_after(Duration delay, std::string message) {
   co_await sleep(delay);

@@ -454,13 +454,7 @@ TEST(Task, AnUnretrievedExceptionGoesToTheLoopsHandlerNotToRun) {
   VirtualClock clock;
   Loop loop(clock);
   std::vector<std::string> reports;
-  loop.set_exception_handler([&](const UnretrievedException& report) {
-    try {
-      std::rethrow_exception(report.exception);
-    } catch (const std::exception& error) {
-      reports.push_back(report.task_name + ": " + error.what());
-    }
-  });
+  loop.set_exception_handler(test::note_reports(reports));
   EXPECT_NO_THROW(loop.run(fire_and_forget_failure()));
   EXPECT_THAT(reports, ElementsAre("forgotten: nobody awaited me"));
 }

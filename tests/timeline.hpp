@@ -18,6 +18,12 @@ class Timeline {
   std::vector<std::string> lines_;
 };
 
+/// Sleeps for `delay`, then returns `value`: the work most tests await.
+inline Coro<int> value_after(Duration delay, int value) {
+  co_await sleep(delay);
+  co_return value;
+}
+
 /// Sleeps for `delay`, then notes "<what> finished"; notes "<what> cancelled" if the sleep is
 /// cancelled (and lets the cancellation go on).
 inline Coro<> note_how_sleep_ends(Duration delay, Timeline& timeline, std::string what) {
@@ -28,6 +34,19 @@ inline Coro<> note_how_sleep_ends(Duration delay, Timeline& timeline, std::strin
     throw;
   }
   timeline.note(what + " finished");
+}
+
+/// An exception handler that notes each report as "<task name>: <what()>".
+inline ExceptionHandler note_reports(std::vector<std::string>& reports) {
+  return [&reports](const UnretrievedException& report) {
+    try {
+      std::rethrow_exception(report.exception);
+    } catch (const std::exception& error) {
+      reports.push_back(report.task_name + ": " + error.what());
+    } catch (const BaseException& error) {
+      reports.push_back(report.task_name + ": " + error.what());
+    }
+  };
 }
 
 /// Counts live instances, to show that frames (and what they hold) are destroyed.

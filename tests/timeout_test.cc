@@ -17,10 +17,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 
-Coro<int> value_after(Duration delay, int value) {
-  co_await sleep(delay);
-  co_return value;
-}
+using test::value_after;
 
 // An awaitable's outcome as text, for assertions outside the coroutine.
 template <class Awaitable>

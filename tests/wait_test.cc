@@ -16,10 +16,7 @@ namespace {
 using namespace std::chrono_literals;
 using ::testing::ElementsAre;
 
-Coro<int> value_after(Duration delay, int value) {
-  co_await sleep(delay);
-  co_return value;
-}
+using test::value_after;
 
 Coro<int> fail_after(Duration delay) {
   co_await sleep(delay);
