@@ -28,8 +28,7 @@ class SleepFor;
 class SleepUntil;
 }  // namespace detail
 
-/// Suspends the current task for `delay`. (Taken by reference: a copy made for the call would
-/// be kept in every sleeping coroutine's frame, g++ keeping a co_await's temporaries there.)
+/// Suspends the current task for `delay`.
 /// Throws: std::invalid_argument if now + delay overflows the clock; std::runtime_error
 /// outside a running loop. Cancellation: the timer is removed and CancelledError is thrown.
 template <class Rep, class Period>
@@ -89,6 +88,8 @@ class SleepUntil final : public SleepAwaiter {
 
 }  // namespace detail
 
+// `delay` by reference: a copy made for the call would be kept in every sleeping coroutine's
+// frame, g++ keeping a co_await's temporaries there.
 template <class Rep, class Period>
 detail::SleepFor sleep(const std::chrono::duration<Rep, Period>& delay) {
   return detail::SleepFor(detail::checked_nanoseconds(delay, "sleep"));
