@@ -14,6 +14,10 @@
 #   W3 ratio to lower bound: R
 #   worst ratio to lower bound: R (Wn)        # over W1, W2 and W4
 #
+# BEFORE=path/to/an/older/workloads binary puts it in the same run as the peer
+# "simtime-before", so a change is measured side by side with what it changes (copy the
+# binary aside first: bazel-bin is rebuilt).
+#
 # Environment: N, REPS, PEERS and WORKLOADS as run_all.sh reads them (the lower bound is
 # always added); BENCH_PEERS_DIR, the peers' folder (default: ../shared/bench-peers beside
 # this repository); BENCH_PEERS_OUT, where the peers are built and results kept (default
@@ -69,8 +73,17 @@ echo "$label" >&2
 
 real_w0=(--no-real-w0)
 [[ ${REAL_W0:-0} == 1 ]] && real_w0=()
+before=()
+if [[ -n ${BEFORE:-} ]]; then
+  if [[ ! -x $BEFORE ]]; then
+    echo "compare.sh: BEFORE=$BEFORE is not an executable workloads binary" >&2
+    exit 1
+  fi
+  cp "$BEFORE" "$work/workloads-before"
+  before=(--peer "simtime-before=$work/workloads-before {w} {n}")
+fi
 # The harness's progress and its closing "raw runs: PATH" go to stderr: shown and kept.
-"$peers_dir/run_all.sh" "${real_w0[@]}" --peer "simtime=$work/workloads {w} {n}" \
+"$peers_dir/run_all.sh" "${real_w0[@]}" --peer "simtime=$work/workloads {w} {n}" "${before[@]}" \
   2>&1 >"$work/harness.out" | tee "$work/harness.err" >&2
 
 raw=$(sed -n 's/^raw runs: //p' "$work/harness.err" | tail -n 1)
