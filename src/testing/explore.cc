@@ -113,7 +113,7 @@ void shrink(const Program& program, const ExploreOptions& options, ExploreFailur
 class Progress {
  public:
   Progress(const ExploreOptions& options, std::uint64_t total)
-      : name_(options.name), total_(total), terminal_(isatty(fileno(stderr)) != 0) {}
+      : name_(options.name), total_(total), terminal_(options.report && isatty(fileno(stderr)) != 0) {}
   void update(std::uint64_t done, bool failed) {
     if (!terminal_ || (done % 256 != 0 && !failed)) return;
     const auto now = std::chrono::steady_clock::now();
@@ -235,7 +235,7 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
     if (outcome.failure) {
       result.failure = ExploreFailure{0, *outcome.failure, outcome.schedule, outcome.schedule, *outcome.failure};
     }
-    fmt::print("{}: {}\n", options.name, result.summary());
+    if (options.report) fmt::print("{}: {}\n", options.name, result.summary());
     std::fflush(stdout);
     return result;
   }
@@ -272,7 +272,7 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
   result.distinct_traces =
       static_cast<std::uint64_t>(std::unique(fingerprints.begin(), fingerprints.end()) - fingerprints.begin());
   result.seconds = progress.seconds();
-  fmt::print("{}: {}\n", options.name, result.summary());
+  if (options.report) fmt::print("{}: {}\n", options.name, result.summary());
   std::fflush(stdout);
   return result;
 }

@@ -59,6 +59,8 @@ struct ExploreOptions {
   bool shrink = true;
   /// Names the sweep in its output lines.
   std::string name = "explore";
+  /// Prints the summary line (and, on a terminal, progress); off for benchmarks.
+  bool report = true;
 };
 
 struct ExploreFailure {
