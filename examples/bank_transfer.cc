@@ -94,7 +94,8 @@ simtime::Coro<> business_day(Version version) {
 
   std::int64_t total_after = 0;
   for (const Account& account : bank->accounts) total_after += account.balance;
-  const std::string journal = fmt::format("\n  joint account: {}", fmt::join(bank->journal, "; "));
+  const std::string journal =
+      fmt::format("\n  the joint account's journal:\n    {}", fmt::join(bank->journal, "\n    "));
   if (!bank->overdrafts.empty()) throw std::logic_error(bank->overdrafts.front() + journal);
   if (total_after != total_before) {
     throw std::logic_error(fmt::format("the bank held {} and now holds {}{}", total_before, total_after, journal));

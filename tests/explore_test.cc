@@ -162,8 +162,8 @@ TEST(ExploreResult, SummarisesAFailureWithBothReplayTokens) {
   result.replayed = true;
   result.failure->shrunk = result.failure->schedule;
   EXPECT_EQ(result.summary(),
-            "3 schedules (replayed SIMTIME_SCHEDULE) in 0.01s, 3 distinct traces: FAILED at seed 2 (2 deviations from "
-            "FIFO): lost an update\n  schedule: SIMTIME_SCHEDULE=s1:3:1=1,2=2");
+            "3 schedules (replayed SIMTIME_SCHEDULE) in 0.01s, 3 distinct traces: FAILED (2 deviations from FIFO): "
+            "lost an update\n  schedule: SIMTIME_SCHEDULE=s1:3:1=1,2=2");
 }
 
 TEST_F(Explore, WithoutShrinkingReportsTheScheduleAsFound) {

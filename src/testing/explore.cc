@@ -200,7 +200,8 @@ std::string ExploreResult::summary() const {
                   where, seconds, distinct_traces, distinct_traces == 1 ? "" : "s");
   if (!failure) return line + ": passed";
   const ExploreFailure& found = *failure;
-  line += fmt::format(": FAILED at seed {} ({} deviation{} from FIFO): {}\n  schedule: SIMTIME_SCHEDULE={}", found.seed,
+  const std::string at_seed = replayed ? std::string() : fmt::format(" at seed {}", found.seed);
+  line += fmt::format(": FAILED{} ({} deviation{} from FIFO): {}\n  schedule: SIMTIME_SCHEDULE={}", at_seed,
                       found.schedule.deviations(), found.schedule.deviations() == 1 ? "" : "s", found.message,
                       found.schedule.token());
   if (found.shrunk != found.schedule) {
