@@ -90,7 +90,8 @@ std::uint64_t Loop::observed_step_count() const noexcept {
 void Loop::set_step_observer(StepObserver observer) { instrumentation().step_observer = std::move(observer); }
 
 void Loop::set_schedule(SchedulePolicy* policy) {
-  if (instrumentation_ != nullptr && instrumentation_->running) {
+  // A loop that runs unobserved has no instrumentation yet, so `running` cannot tell.
+  if (detail::this_thread.loop == this || (instrumentation_ != nullptr && instrumentation_->running)) {
     throw std::logic_error("Loop::set_schedule: the loop is running; install a schedule policy before run");
   }
   Instrumentation& in = instrumentation();
@@ -104,10 +105,15 @@ const std::vector<std::uint32_t>& Loop::schedule_decisions() const noexcept {
 }
 
 void Loop::set_trace(detail::TraceSink* trace) {
-  if (instrumentation_ != nullptr && instrumentation_->running) {
+  // A loop that runs unobserved has no instrumentation yet, so `running` cannot tell.
+  if (detail::this_thread.loop == this || (instrumentation_ != nullptr && instrumentation_->running)) {
     throw std::logic_error("Loop::set_trace: the loop is running; install a trace before run");
   }
-  instrumentation().trace = trace;
+  Instrumentation& in = instrumentation();
+  if (trace == in.trace) return;
+  if (trace != nullptr) trace->on_installed(*this);
+  if (in.trace != nullptr) in.trace->on_removed(*this);
+  in.trace = trace;
 }
 
 void Loop::start_observed_run() {
@@ -178,9 +184,9 @@ void Loop::run_batch_observed(TaskState* batch) {
       const std::uint64_t decision = in.decisions.size();
       const std::size_t chosen = in.policy->choose(ScheduleChoice{in.candidates, now(), decision});
       if (chosen >= in.candidates.size()) {
-        throw std::out_of_range(fmt::format(
-            "schedule policy: decision {} chose index {}, but {} tasks were runnable (indexes 0 to {})", decision,
-            chosen, in.candidates.size(), in.candidates.size() - 1));
+        throw std::out_of_range(
+            fmt::format("schedule policy: decision {} chose index {}, but {} tasks were runnable (indexes 0 to {})",
+                        decision, chosen, in.candidates.size(), in.candidates.size() - 1));
       }
       in.decisions.push_back(static_cast<std::uint32_t>(chosen));
       // The chosen task moves to the front; the others keep their FIFO order.
@@ -204,10 +210,10 @@ void Loop::run_batch_observed(TaskState* batch) {
     const bool at_instant =
         limits.max_steps_at_one_instant != 0 && in.steps_at_instant > limits.max_steps_at_one_instant;
     if (at_instant || (limits.max_steps != 0 && in.steps_in_run > limits.max_steps)) {
-      in.over_budget = fmt::format(
-          "budget exceeded: {} at virtual time {}, {} steps into the run; the tasks that kept running: {}",
-          detail::describe_budget(limits, at_instant, false), format_time(current), in.steps_in_run - 1,
-          busiest_tasks(live_head_, at_instant ? in.steps_by_task_at_instant : in.steps_by_task));
+      in.over_budget =
+          fmt::format("budget exceeded: {} at virtual time {}, {} steps into the run; the tasks that kept running: {}",
+                      detail::describe_budget(limits, at_instant, false), format_time(current), in.steps_in_run - 1,
+                      busiest_tasks(live_head_, at_instant ? in.steps_by_task_at_instant : in.steps_by_task));
       // The tasks not stepped stay runnable, ahead of those woken during this turn.
       detail::RunQueue rest;
       for (std::size_t i = next; i < turn.size(); ++i) rest.push_back(*turn[i]);
