@@ -59,6 +59,16 @@ int rank(char cell) {
   }
 }
 
+// "52.9s", "125ms", "1.5us": a column's width, to three significant digits (it is rarely a
+// round number, and the cells are approximate anyway; the events' times are exact).
+std::string approximately(Duration d) {
+  const auto ns = static_cast<double>(d.count());
+  if (ns >= 1e9) return fmt::format("{:.3g}s", ns / 1e9);
+  if (ns >= 1e6) return fmt::format("{:.3g}ms", ns / 1e6);
+  if (ns >= 1e3) return fmt::format("{:.3g}us", ns / 1e3);
+  return fmt::format("{}ns", d.count());
+}
+
 struct Row {
   std::uint64_t task = 0;
   std::string label;
