@@ -29,8 +29,11 @@ void write_trace_of_failed_test(const Trace& trace) noexcept {
     }
     const std::string path = fmt::format("{}/{}.trace.json", directory, name);
     trace.write_chrome_json(path);
-    fmt::print(stderr, "simtime: the trace of {}.{} is in {} (open it in ui.perfetto.dev)\n", test->test_suite_name(),
-               test->name(), path);
+    // Bazel zips the directory into bazel-testlogs/<package>/<test>/test.outputs/outputs.zip.
+    fmt::print(stderr,
+               "simtime: wrote {}.trace.json to the test's undeclared outputs (outputs.zip); open it in "
+               "ui.perfetto.dev\n",
+               name);
   } catch (const std::exception& error) {
     fmt::print(stderr, "simtime: could not write the trace of the failed test: {}\n", error.what());
   }

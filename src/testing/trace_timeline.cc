@@ -1,9 +1,9 @@
 // A trace as a text timeline: one row per task, virtual time across.
 //
-//   timeline 0s .. 10s, 3 tasks (one column: 153.846153ms)
-//   task        0s               2500ms                  5s                7500ms          10s
-//   Task-1      *~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~*R  returned at 10s
-//   sleep 2     *-----------*R                                                            returned at 2s
+//   timeline 0s .. 10s, 4 tasks (one column: 152ms)
+//   task     0s           2500ms             5s            7500ms            10s
+//   Task-1   *~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~R  returned at 10s
+//   sleep 2  *------------R                                                       returned at 2s
 //
 // Each cell shows what the task did in that stretch of time, the most telling thing first:
 // its end, a mark, a step, then the wait it was in.
@@ -158,7 +158,7 @@ std::string Trace::timeline(std::size_t width) const {
                                 all.size() == 1 ? "" : "s");
   if (span != 0)
     fmt::format_to(std::back_inserter(out), " (one column: {})",
-                   format_duration(Duration{span / static_cast<std::int64_t>(columns - 1)}));
+                   approximately(Duration{span / static_cast<std::int64_t>(columns - 1)}));
   out += '\n';
   // The axis: the begin, the end, and up to three times between, each where it falls.
   std::string axis(columns + 8, ' ');

@@ -22,6 +22,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -114,6 +115,7 @@ class Lock {
   // queued behind it while the lock is momentarily free (asyncio's _waiters).
   detail::WaitList waiters_;
   bool locked_ = false;
+  std::uint64_t holder_ = 0;  // Task::id() of the task that took it, for the deadlock report
 };
 
 // ---------------------------------------------------------------------------------------
@@ -131,6 +133,7 @@ class LockAcquire : public WaitInList {
   bool await_ready() noexcept {
     if (lock_->locked_ || !lock_->waiters_.empty()) return false;
     lock_->locked_ = true;
+    lock_->holder_ = this_thread.task != nullptr ? this_thread.task->number : 0;
     return true;
   }
   void await_suspend(std::coroutine_handle<> awaiting) noexcept;
