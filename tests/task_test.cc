@@ -1,10 +1,12 @@
 #include "simtime/task.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
 #include <simtime/simtime.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -541,6 +543,26 @@ TEST(Task, ResultsOfAnyAlignmentAndConstructionLiveAndDieWithTheFrame) {
   VirtualClock clock;
   EXPECT_EQ(run(unusual_results(), clock), "25 7 3 no value");
   EXPECT_EQ(Counted::alive, 0);
+}
+
+Coro<std::string> describe_along_the_way() {
+  auto worker = create_task(fail_after(1s, "disk full"), "worker");
+  std::string seen = fmt::format("{}; ", worker);
+  co_await sleep(0s);
+  seen += fmt::format("{}; ", worker);
+  co_await sleep(2s);
+  std::ostringstream streamed;
+  streamed << worker;
+  seen += streamed.str();
+  (void)worker.exception();
+  co_return seen;
+}
+
+TEST(Task, PrintsItsNameAndState) {
+  VirtualClock clock;
+  EXPECT_EQ(run(describe_along_the_way(), clock),
+            "Task 'worker' (pending); Task 'worker' (suspended); Task 'worker' (threw: disk full)");
+  EXPECT_EQ(::testing::PrintToString(Task<int>()), "Task (empty handle)");
 }
 
 }  // namespace

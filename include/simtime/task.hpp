@@ -15,10 +15,13 @@
 // when the last handle is dropped or the loop closes (rule 17).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <concepts>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -33,7 +36,9 @@ namespace simtime {
 
 namespace detail {
 struct TaskAccess;
-}
+/// "Task 'name' (running)": see operator<< of Task.
+std::string describe_task(const TaskState* task);
+}  // namespace detail
 
 template <class T = void>
 class Task {
@@ -100,6 +105,11 @@ class Task {
   auto operator co_await() const&& { return Awaiter<true>(checked()); }
 
   friend bool operator==(const Task& a, const Task& b) noexcept { return a.state_ == b.state_; }
+  /// "Task 'fetch' (pending)", "Task 'fetch' (threw: disk full)": its name and state, for
+  /// GoogleTest and iostreams (fmt formats it the same way). Retrieves nothing.
+  friend std::ostream& operator<<(std::ostream& out, const Task& task) {
+    return out << detail::describe_task(task.state_);
+  }
 
  private:
   friend struct detail::TaskAccess;
@@ -135,6 +145,11 @@ struct TaskAccess {
   template <class T>
   static TaskState& state(const Task<T>& task) {
     return task.checked();
+  }
+  /// The task's state, or null for an empty handle.
+  template <class T>
+  static const TaskState* raw(const Task<T>& task) noexcept {
+    return task.state_;
   }
   /// The stored result of a task its caller knows has finished without an exception.
   template <class T>
@@ -202,3 +217,12 @@ Task<T> create_task(Coro<T> coro, std::string_view name = {}, SourceLocation whe
 }
 
 }  // namespace simtime
+
+template <class T>
+struct fmt::formatter<simtime::Task<T>> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(const simtime::Task<T>& task, FormatContext& context) const {
+    return fmt::formatter<std::string_view>::format(
+        simtime::detail::describe_task(simtime::detail::TaskAccess::raw(task)), context);
+  }
+};
