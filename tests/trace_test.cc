@@ -5,11 +5,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <simtime/simtime.hpp>
 #include <sstream>
 #include <stdexcept>
+#include <streambuf>
 #include <string>
 #include <vector>
 
@@ -307,6 +309,39 @@ TEST(TraceChromeJson, StreamsWhatToChromeJsonReturns) {
   EXPECT_THAT(out.str(),
               HasSubstr(R"({"ph":"M","pid":1,"tid":21,"name":"thread_name","args":{"name":"worker number 20"}})"));
   EXPECT_THAT(out.str(), HasSubstr(R"("tid":2,"ts":0.000,"dur":100000.000,"name":"sleep until 100ms","cat":"wait")"));
+}
+
+// Counts what is written, and the largest single write.
+class CountingBuffer : public std::streambuf {
+ public:
+  std::size_t total = 0;
+  std::size_t largest_write = 0;
+
+ protected:
+  std::streamsize xsputn(const char*, std::streamsize count) override {
+    total += static_cast<std::size_t>(count);
+    largest_write = std::max(largest_write, static_cast<std::size_t>(count));
+    return count;
+  }
+  int_type overflow(int_type c) override {
+    ++total;
+    return c;
+  }
+};
+
+TEST(TraceChromeJson, StreamsAMillionEventsInSmallWrites) {
+  simtime::VirtualClock clock;
+  simtime::Loop loop(clock);
+  Trace trace;
+  loop.set_trace(&trace);
+  loop.run(sleeps_often(250'000));
+  ASSERT_GE(trace.size(), 1'000'000u);
+  EXPECT_LT(trace.bytes_per_event(), 33.0);
+  CountingBuffer buffer;
+  std::ostream out(&buffer);
+  trace.write_chrome_json(out);
+  EXPECT_GT(buffer.total, 10'000'000u);
+  EXPECT_LT(buffer.largest_write, 100'000u) << "the writer holds one small buffer, not the whole text";
 }
 
 }  // namespace
