@@ -16,6 +16,8 @@ SECOND_US = 1_000_000
 
 def demo_binary():
     here = os.path.dirname(os.path.abspath(__file__))
+    if os.environ.get("SIMTIME_DEMO"):  # the CMake build says where the demo is
+        return os.environ["SIMTIME_DEMO"]
     for candidate in (
         os.path.join(os.environ.get("TEST_SRCDIR", ""), os.environ.get("TEST_WORKSPACE", "simtime"),
                      "examples", "asyncio_demo"),
