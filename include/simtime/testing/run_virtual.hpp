@@ -32,7 +32,8 @@ namespace simtime::testing {
 
 /// Budgets of a run_virtual (see RunLimits); zero or empty is no limit.
 struct RunOptions {
-  std::optional<Duration> max_virtual_time;
+  // Initialised, so that `{.max_steps = 10}` does not warn about the members it leaves out.
+  std::optional<Duration> max_virtual_time = std::nullopt;
   std::uint64_t max_steps = 0;
   /// The livelock guard: steps while the clock stands still. On by default; a trace of a run
   /// this long would hold tens of millions of events, so the guard is lower than
