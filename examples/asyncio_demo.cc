@@ -19,9 +19,10 @@ simtime::Coro<> sleeper(int seconds, simtime::Duration unit, Print print) {
 simtime::Coro<> tutorial(Mode mode, Print print, simtime::Duration unit) {
   const simtime::TimePoint start = simtime::now();
   if (mode == Mode::async) {
-    auto two = simtime::create_task(sleeper(2, unit, print));
-    auto ten = simtime::create_task(sleeper(10, unit, print));
-    auto five = simtime::create_task(sleeper(5, unit, print));
+    // Named for traces and diagnostics: "sleep 2" rather than "Task-2".
+    auto two = simtime::create_task(sleeper(2, unit, print), "sleep 2");
+    auto ten = simtime::create_task(sleeper(10, unit, print), "sleep 10");
+    auto five = simtime::create_task(sleeper(5, unit, print), "sleep 5");
     co_await simtime::gather(two, ten, five);
   } else {
     co_await sleeper(2, unit, print);

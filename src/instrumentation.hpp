@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -31,6 +32,13 @@ struct Instrumentation {
   std::unordered_map<std::uint64_t, std::uint64_t> steps_by_task;  // task number -> steps in the run
   std::unordered_map<std::uint64_t, std::uint64_t> steps_by_task_at_instant;  // ... at `instant`
 
+  // The tasks that ended with an exception in this run, first few only: where an exception
+  // escaping run came from (Loop::origin_of_last_exception).
+  struct Failure {
+    std::exception_ptr exception;
+    std::string origin;
+  };
+  std::vector<Failure> failures;
   std::vector<std::uint32_t> decisions;   // the schedule so far
   std::vector<TaskState*> turn;           // scratch: the tasks of the turn still to step
   std::vector<std::uint64_t> candidates;  // scratch: their ids

@@ -152,6 +152,7 @@ void Loop::run_main(TaskState& main) {
   if (instrumentation_ != nullptr) start_observed_run();
   std::string failure;
   const RunEnd end = run_until_done_or_stuck(&main);
+  note_origin_of(main);
   if (end == RunEnd::stuck) failure = describe_deadlock();
   if (end == RunEnd::over_budget) failure = instrumentation_->over_budget;
   // asyncio.run: whatever is still pending is cancelled and allowed to finish cancelling

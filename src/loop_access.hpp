@@ -2,9 +2,12 @@
 // and schedule calls, the task machinery): not a public header.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
@@ -62,6 +65,20 @@ struct LoopAccess {
     if (observed(loop) && loop.instrumentation_->trace != nullptr) {
       loop.instrumentation_->trace->on_mark(this_thread.task, label, loop.now());
     }
+  }
+  /// Appends "; held by task 'name'" for the unfinished task numbered `number` on the running
+  /// loop (a Lock's or Semaphore's holder, in the deadlock report), or "; held by task N,
+  /// which has finished" when it is not one of them any more.
+  static void append_holder(std::string& out, std::uint64_t number, std::string_view how = "held by") {
+    const Loop* const loop = this_thread.loop;
+    for (const TaskState* task = loop != nullptr ? loop->live_head_ : nullptr; task != nullptr;
+         task = task->live_next_) {
+      if (task->number == number && !task->done()) {
+        out += fmt::format("; {} task '{}'", how, task->name());
+        return;
+      }
+    }
+    out += fmt::format("; {} task {}, which has finished", how, number);
   }
   /// The next older task in the loop's list of frames.
   static const TaskState* older(const TaskState& task) noexcept { return task.live_next_; }

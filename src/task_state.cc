@@ -174,4 +174,34 @@ void TaskAwaiterBase::describe(std::string& out) const {
   fmt::format_to(std::back_inserter(out), "task '{}'", target_->name());
 }
 
+std::string describe_task(const TaskState* task) {
+  if (task == nullptr) return "Task (empty handle)";
+  std::string state;
+  switch (task->phase) {
+    case TaskPhase::nested:
+    case TaskPhase::pending:
+      state = "pending";
+      break;
+    case TaskPhase::running:
+      state = this_thread.task == task ? "running" : "suspended";
+      break;
+    case TaskPhase::done:
+      if (task->cancelled) {
+        state = "cancelled";
+      } else if (task->has_exception) {
+        try {
+          std::rethrow_exception(task->exception());
+        } catch (const std::exception& error) {
+          state = fmt::format("threw: {}", error.what());
+        } catch (...) {
+          state = "threw an exception not derived from std::exception";
+        }
+      } else {
+        state = "returned";
+      }
+      break;
+  }
+  return fmt::format("Task '{}' ({})", task->name(), state);
+}
+
 }  // namespace simtime::detail

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <simtime/simtime.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -461,8 +462,11 @@ TEST(Task, AnUnretrievedExceptionGoesToTheLoopsHandlerNotToRun) {
 
 TEST(Task, TheDefaultHandlerPrintsTheTaskAndItsException) {
   VirtualClock clock;
+  Loop loop(clock);
+  // Installed by hand: //:testing_main makes every other loop fail the test instead.
+  loop.set_exception_handler(&Loop::default_exception_handler);
   ::testing::internal::CaptureStderr();
-  run(fire_and_forget_failure(), clock);
+  loop.run(fire_and_forget_failure());
   const std::string printed = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(printed.find("Task exception was never retrieved: task 'forgotten'"), std::string::npos) << printed;
   EXPECT_NE(printed.find("task_test.cc"), std::string::npos) << printed;
@@ -752,7 +756,26 @@ TEST(Task, ADoneCallbackDoesNotRetrieveTheTasksException) {
   }());
   EXPECT_EQ(called, 1);
   EXPECT_THAT(reports, ElementsAre("failing"));
-}
+
+  Coro<std::string> describe_along_the_way() {
+    auto worker = create_task(fail_after(1s, "disk full"), "worker");
+    std::string seen = fmt::format("{}; ", worker);
+    co_await sleep(0s);
+    seen += fmt::format("{}; ", worker);
+    co_await sleep(2s);
+    std::ostringstream streamed;
+    streamed << worker;
+    seen += streamed.str();
+    (void)worker.exception();
+    co_return seen;
+  }
+
+  TEST(Task, PrintsItsNameAndState) {
+    VirtualClock clock;
+    EXPECT_EQ(run(describe_along_the_way(), clock),
+              "Task 'worker' (pending); Task 'worker' (suspended); Task 'worker' (threw: disk full)");
+    EXPECT_EQ(::testing::PrintToString(Task<int>()), "Task (empty handle)");
+  }
 
 }  // namespace
 }  // namespace simtime

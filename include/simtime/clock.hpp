@@ -16,12 +16,15 @@
 // as long as it runs. A clock serves one loop at a time.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <iosfwd>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace simtime {
 
@@ -132,3 +135,22 @@ class RealClock final : public Clock {
 std::ostream& operator<<(std::ostream& out, TimePoint t);
 
 }  // namespace simtime
+
+// `fmt::format("{}", 1500ms)` is "1500ms" and a TimePoint prints as its offset, "10s": the
+// same words as format_duration, format_time and operator<< (one source of truth). GoogleTest
+// prints a TimePoint through operator<<; a Duration is a std::chrono type, which it prints
+// as a count only through the types of <chrono> (print `format_duration(d)` for a message).
+template <>
+struct fmt::formatter<simtime::Duration> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(simtime::Duration d, FormatContext& context) const {
+    return fmt::formatter<std::string_view>::format(simtime::format_duration(d), context);
+  }
+};
+template <>
+struct fmt::formatter<simtime::TimePoint> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(simtime::TimePoint t, FormatContext& context) const {
+    return fmt::formatter<std::string_view>::format(simtime::format_time(t), context);
+  }
+};

@@ -142,6 +142,13 @@ class Loop {
   /// observer were installed.
   [[nodiscard]] std::uint64_t observed_step_count() const noexcept;
 
+  /// Where the exception that the last `run` on this thread rethrew came from: "task 'worker'
+  /// (created at worker.cc:12) ended with it at virtual time 5s", the task it first escaped.
+  /// Known only for an observed run (budgets, a trace, a policy or an observer installed;
+  /// //:testing_main gives every loop a budget); empty otherwise, and after a run that
+  /// returned. A test main prints it beside the exception GoogleTest reports.
+  [[nodiscard]] static std::string origin_of_last_exception();
+
   /// Installs a schedule policy (rule 18); null removes it. `policy` must outlive the runs it
   /// serves. Throws std::logic_error while this loop runs.
   void set_schedule(SchedulePolicy* policy);
@@ -168,10 +175,12 @@ class Loop {
   // The observed path (budgets, trace, schedule policy, step observer): src/instrumentation.cc.
   detail::Instrumentation& instrumentation();
   void run_batch_observed(detail::TaskState* batch);
+  void requeue_unstepped(std::size_t from) noexcept;
   void step_observed(detail::TaskState& task);
   void step_began(detail::TaskState& task);
   void step_ended(std::uint64_t task_id, detail::TaskState* unfinished, bool body_ran);
   void task_finishing(detail::TaskState& task);
+  void note_origin_of(const detail::TaskState& main);
   void timer_fired(const detail::TimerQueue::Fired& fired);
   [[nodiscard]] bool over_budget() const noexcept;
   [[nodiscard]] bool beyond_time_budget(TimePoint deadline);

@@ -15,11 +15,14 @@
 // when the last handle is dropped or the loop closes (rule 17).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <concepts>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -35,7 +38,9 @@ namespace simtime {
 
 namespace detail {
 struct TaskAccess;
-}
+/// "Task 'name' (running)": see operator<< of TaskHandle.
+std::string describe_task(const TaskState* task);
+}  // namespace detail
 
 /// A handle to a task whatever its result type, as `current_task()` and `all_tasks()` give
 /// (asyncio's Task, without the result): its identity, state and cancellation. Every Task<T>
@@ -92,6 +97,11 @@ class TaskHandle {
                          SourceLocation where = SourceLocation::current());
 
   friend bool operator==(const TaskHandle& a, const TaskHandle& b) noexcept { return a.state_ == b.state_; }
+  /// "Task 'fetch' (pending)", "Task 'fetch' (threw: disk full)": its name and state, for
+  /// GoogleTest and iostreams (fmt formats it the same way). Retrieves nothing.
+  friend std::ostream& operator<<(std::ostream& out, const TaskHandle& task) {
+    return out << detail::describe_task(task.state_);
+  }
 
  protected:
   friend struct detail::TaskAccess;
@@ -175,6 +185,8 @@ struct TaskAccess {
   }
   static TaskHandle handle(TaskState& task) noexcept { return TaskHandle(task); }
   static TaskState& state(const TaskHandle& task) { return task.checked(); }
+  /// The task's state, or null for an empty handle.
+  static const TaskState* raw(const TaskHandle& task) noexcept { return task.state_; }
   /// The stored result of a task its caller knows has finished without an exception.
   template <class T>
   static decltype(auto) finished_result(const Task<T>& task) {
@@ -269,3 +281,14 @@ auto create_task(F callable, std::string_view name = {}, SourceLocation where = 
 }
 
 }  // namespace simtime
+
+template <>
+struct fmt::formatter<simtime::TaskHandle> : fmt::formatter<std::string_view> {
+  template <class FormatContext>
+  auto format(const simtime::TaskHandle& task, FormatContext& context) const {
+    return fmt::formatter<std::string_view>::format(
+        simtime::detail::describe_task(simtime::detail::TaskAccess::raw(task)), context);
+  }
+};
+template <class T>
+struct fmt::formatter<simtime::Task<T>> : fmt::formatter<simtime::TaskHandle> {};

@@ -70,7 +70,10 @@ void ConditionWaiter::await_resume() {
   node_.unlink();
   const bool condition_alive = reacquire_node_.linked();
   reacquire_node_.unlink();
-  if (reacquired) lock_->locked_ = true;
+  if (reacquired) {
+    lock_->locked_ = true;
+    lock_->holder_ = task.number;
+  }
   if (cancel_requested_ || cancel_pending(task)) {
     // asyncio's Condition.wait: an error after a notification wakes another waiter instead,
     // so the notification is not lost.

@@ -5,6 +5,7 @@
 #include <iterator>
 #include <utility>
 
+#include "../loop_access.hpp"
 #include "simtime/errors.hpp"
 
 namespace simtime {
@@ -16,6 +17,7 @@ void Lock::release() {
     throw InvalidStateError(fmt::format("{}: release() of a lock that is not acquired", identity_.str()));
   }
   locked_ = false;
+  holder_ = 0;
   wake_up_first();
 }
 
@@ -62,12 +64,15 @@ void LockAcquire::await_resume() {
   }
   if (!woken) throw_destroyed("Lock", "Lock::acquire");
   lock_->locked_ = true;
+  lock_->holder_ = task->number;
 }
 
 void LockAcquire::describe(std::string& out) const {
   if (!node_.linked()) return append_destroyed(out, "Lock", where_);
   lock_->describe(out);
   append_awaited_at(out, where_);
+  // Who holds it, for the deadlock report's hold/wait cycle (not in the repr, as asyncio's).
+  if (lock_->locked_ && lock_->holder_ != 0) LoopAccess::append_holder(out, lock_->holder_, "held by");
 }
 
 }  // namespace detail

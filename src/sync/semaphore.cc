@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "../loop_access.hpp"
 #include "simtime/errors.hpp"
 
 namespace simtime {
@@ -89,6 +90,7 @@ void SemaphoreAcquire::await_resume() {
     task->throw_if_cancel_requested();
   }
   if (!woken) throw_destroyed("Semaphore", "Semaphore::acquire");
+  semaphore_->holder_ = task->number;
   // Waiters that queued behind us while permits were free get them now (asyncio's finally).
   semaphore_->wake_while_free();
 }
@@ -97,6 +99,9 @@ void SemaphoreAcquire::describe(std::string& out) const {
   if (!node_.linked()) return append_destroyed(out, "Semaphore", where_);
   semaphore_->describe(out);
   append_awaited_at(out, where_);
+  if (semaphore_->value_ == 0 && semaphore_->holder_ != 0) {
+    LoopAccess::append_holder(out, semaphore_->holder_, "its last permit taken by");
+  }
 }
 
 }  // namespace detail

@@ -296,5 +296,36 @@ TEST(Lock, AGuardDestroyedWithTheLoopDoesNotWakeTasksOfTheClosedLoop) {
   }
 }
 
+Coro<> hold_then_take(Lock& held, Lock& wanted, Event& both_held) {
+  const LockGuard guard = co_await held.lock();
+  co_await sleep(1s);
+  both_held.set();
+  const LockGuard second = co_await wanted.lock();
+}
+
+Coro<> take_in_opposite_orders(Lock& first, Lock& second) {
+  Event both_held("both held");
+  auto a = create_task(hold_then_take(first, second, both_held), "a");
+  auto b = create_task(hold_then_take(second, first, both_held), "b");
+  co_await gather(a, b);
+}
+
+TEST(Lock, TheDeadlockReportSaysWhoHoldsWhatEachTaskWaitsFor) {
+  Lock first("first");
+  Lock second("second");
+  VirtualClock clock;
+  try {
+    run(take_in_opposite_orders(first, second), clock);
+    FAIL() << "no deadlock";
+  } catch (const DeadlockError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("task 'a' (created at tests/sync/lock_test.cc:"));
+    EXPECT_THAT(error.what(), HasSubstr("waits on Lock 'second' (created at tests/sync/lock_test.cc:"));
+    EXPECT_THAT(error.what(), ::testing::MatchesRegex("(.|\n)*task 'a' .* waits on Lock 'second' .* \\[locked, "
+                                                      "waiters:1\\], awaited at [^;]*; held by task 'b'(.|\n)*"));
+    EXPECT_THAT(error.what(), ::testing::MatchesRegex("(.|\n)*task 'b' .* waits on Lock 'first' .* \\[locked, "
+                                                      "waiters:1\\], awaited at [^;]*; held by task 'a'(.|\n)*"));
+  }
+}
+
 }  // namespace
 }  // namespace simtime

@@ -407,5 +407,29 @@ TEST(Semaphore, AGuardDestroyedWithTheLoopDoesNotWakeTasksOfTheClosedLoop) {
   }
 }
 
+Coro<> take_a_permit_and_wait(Semaphore& semaphore, Event& never) {
+  co_await semaphore.acquire();
+  co_await never.wait();
+}
+
+Coro<> take_the_last_permit_then_wait_for_another(Semaphore& semaphore) {
+  Event never("never");
+  auto holder = create_task(take_a_permit_and_wait(semaphore, never), "holder");
+  co_await sleep(1s);
+  co_await semaphore.acquire();
+}
+
+TEST(Semaphore, TheDeadlockReportSaysWhichTaskTookTheLastPermit) {
+  Semaphore semaphore(1, "pool");
+  VirtualClock clock;
+  try {
+    run(take_the_last_permit_then_wait_for_another(semaphore), clock);
+    FAIL() << "no deadlock";
+  } catch (const DeadlockError& error) {
+    EXPECT_THAT(error.what(), HasSubstr("waits on Semaphore 'pool' (created at tests/sync/semaphore_test.cc:"));
+    EXPECT_THAT(error.what(), HasSubstr("; its last permit taken by task 'holder'"));
+  }
+}
+
 }  // namespace
 }  // namespace simtime

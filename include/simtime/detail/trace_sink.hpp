@@ -36,6 +36,11 @@ class TraceSink {
   virtual void on_mark(const TaskState* task, std::string_view label, TimePoint now) = 0;
   /// The loop is being destroyed: the sink is no longer installed.
   virtual void on_loop_closed(const Loop& loop) noexcept = 0;
+  /// `Loop::set_trace` installs the sink on `loop`. It may refuse by throwing (a recorder
+  /// that serves one loop at a time throws std::logic_error); the loop then keeps its old one.
+  virtual void on_installed(const Loop& loop) { (void)loop; }
+  /// `Loop::set_trace` replaced or removed the sink on `loop`.
+  virtual void on_removed(const Loop& loop) noexcept { (void)loop; }
 
  protected:
   TraceSink() = default;

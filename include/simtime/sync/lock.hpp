@@ -22,6 +22,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstdint>
 #include <string>
 
 #include "simtime/detail/task_state.hpp"
@@ -105,6 +106,7 @@ class Lock {
   // queued behind it while the lock is momentarily free (asyncio's _waiters).
   detail::WaitList waiters_;
   bool locked_ = false;
+  std::uint64_t holder_ = 0;  // Task::id() of the task that took it, for the deadlock report
 };
 
 // ---------------------------------------------------------------------------------------
@@ -123,6 +125,7 @@ class LockAcquire : public WaitInList {
   bool await_ready() noexcept {
     if (lock_->locked_ || !lock_->waiters_.empty()) return false;
     lock_->locked_ = true;
+    lock_->holder_ = this_thread.task != nullptr ? this_thread.task->number : 0;
     return true;
   }
   void await_suspend(std::coroutine_handle<> awaiting) noexcept;

@@ -26,6 +26,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -115,6 +116,7 @@ class Semaphore {
   std::ptrdiff_t bound_;      // the initial value of a BoundedSemaphore; -1 when unbounded
   detail::WaitList waiting_;  // not woken yet, FIFO
   detail::WaitList woken_;    // woken with a permit set aside, not yet run
+  std::uint64_t holder_ = 0;  // Task::id() of the task that took a permit last, for the deadlock report
 };
 
 class BoundedSemaphore : public Semaphore {
@@ -142,6 +144,7 @@ class SemaphoreAcquire : public WaitInList {
   bool await_ready() noexcept {
     if (semaphore_->locked()) return false;
     --semaphore_->value_;
+    semaphore_->holder_ = this_thread.task != nullptr ? this_thread.task->number : 0;
     return true;
   }
   void await_suspend(std::coroutine_handle<> awaiting) noexcept;
