@@ -756,26 +756,27 @@ TEST(Task, ADoneCallbackDoesNotRetrieveTheTasksException) {
   }());
   EXPECT_EQ(called, 1);
   EXPECT_THAT(reports, ElementsAre("failing"));
+}
 
-  Coro<std::string> describe_along_the_way() {
-    auto worker = create_task(fail_after(1s, "disk full"), "worker");
-    std::string seen = fmt::format("{}; ", worker);
-    co_await sleep(0s);
-    seen += fmt::format("{}; ", worker);
-    co_await sleep(2s);
-    std::ostringstream streamed;
-    streamed << worker;
-    seen += streamed.str();
-    (void)worker.exception();
-    co_return seen;
-  }
+Coro<std::string> describe_along_the_way() {
+  auto worker = create_task(fail_after(1s, "disk full"), "worker");
+  std::string seen = fmt::format("{}; ", worker);
+  co_await sleep(0s);
+  seen += fmt::format("{}; ", worker);
+  co_await sleep(2s);
+  std::ostringstream streamed;
+  streamed << worker;
+  seen += streamed.str();
+  (void)worker.exception();
+  co_return seen;
+}
 
-  TEST(Task, PrintsItsNameAndState) {
-    VirtualClock clock;
-    EXPECT_EQ(run(describe_along_the_way(), clock),
-              "Task 'worker' (pending); Task 'worker' (suspended); Task 'worker' (threw: disk full)");
-    EXPECT_EQ(::testing::PrintToString(Task<int>()), "Task (empty handle)");
-  }
+TEST(Task, PrintsItsNameAndState) {
+  VirtualClock clock;
+  EXPECT_EQ(run(describe_along_the_way(), clock),
+            "Task 'worker' (pending); Task 'worker' (suspended); Task 'worker' (threw: disk full)");
+  EXPECT_EQ(::testing::PrintToString(Task<int>()), "Task (empty handle)");
+}
 
 }  // namespace
 }  // namespace simtime

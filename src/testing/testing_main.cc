@@ -10,10 +10,14 @@
 //     instead of a line on stderr in a passing test;
 //   * when a test fails on an exception that escaped a run, the task it came from, its
 //     creation site and the virtual time are printed below GoogleTest's report.
+//
+// With SIMTIME_TEST_PLAIN_TURN=1 in the environment there is no livelock guard, so that loops
+// run the plain turn that production code runs, not the observed one (.ci/run tests both).
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <string>
 
@@ -66,9 +70,12 @@ class ExceptionOrigin : public ::testing::EmptyTestEventListener {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  simtime::RunLimits limits = simtime::Loop::default_limits();
-  if (limits.max_steps_at_one_instant == 0) limits.max_steps_at_one_instant = livelock_steps;
-  simtime::Loop::set_default_limits(limits);
+  const char* plain_turn = std::getenv("SIMTIME_TEST_PLAIN_TURN");
+  if (plain_turn == nullptr || std::string(plain_turn) != "1") {
+    simtime::RunLimits limits = simtime::Loop::default_limits();
+    if (limits.max_steps_at_one_instant == 0) limits.max_steps_at_one_instant = livelock_steps;
+    simtime::Loop::set_default_limits(limits);
+  }
   simtime::Loop::set_default_exception_handler(fail_the_test);
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   listeners.Append(new ExceptionOrigin);  // owned by GoogleTest's listener list
