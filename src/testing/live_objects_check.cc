@@ -15,4 +15,16 @@ void LiveObjectsCheck::OnTestEnd(const ::testing::TestInfo& test) {
   fmt::print(stderr, "simtime: leak after {}\n", leaks_.back());
 }
 
+int run_all_tests_checking_leaks() {
+  auto* check = new LiveObjectsCheck;  // owned by GoogleTest's listener list
+  ::testing::UnitTest::GetInstance()->listeners().Append(check);
+  const int status = RUN_ALL_TESTS();
+  if (!check->leaks().empty()) {
+    fmt::print(stderr, "simtime: {} test(s) left simtime objects alive:\n", check->leaks().size());
+    for (const auto& leak : check->leaks()) fmt::print(stderr, "  {}\n", leak);
+    return 1;
+  }
+  return status;
+}
+
 }  // namespace simtime::testing

@@ -79,13 +79,5 @@ int main(int argc, char** argv) {
   simtime::Loop::set_default_exception_handler(fail_the_test);
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
   listeners.Append(new ExceptionOrigin);  // owned by GoogleTest's listener list
-  auto* check = new simtime::testing::LiveObjectsCheck;
-  listeners.Append(check);
-  const int status = RUN_ALL_TESTS();
-  if (!check->leaks().empty()) {
-    fmt::print(stderr, "simtime: {} test(s) left simtime objects alive:\n", check->leaks().size());
-    for (const auto& leak : check->leaks()) fmt::print(stderr, "  {}\n", leak);
-    return 1;
-  }
-  return status;
+  return simtime::testing::run_all_tests_checking_leaks();
 }

@@ -28,4 +28,9 @@ class LiveObjectsCheck : public ::testing::EmptyTestEventListener {
   std::vector<std::string> leaks_;
 };
 
+/// RUN_ALL_TESTS() with a LiveObjectsCheck appended to GoogleTest's listeners; a test main's
+/// last line. Returns RUN_ALL_TESTS()'s status, or 1 when a test left simtime objects alive
+/// (after listing them on stderr).
+int run_all_tests_checking_leaks();
+
 }  // namespace simtime::testing
