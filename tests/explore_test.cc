@@ -134,6 +134,16 @@ TEST_F(Explore, FindsTheRaceWithPctToo) {
   EXPECT_FALSE(result.passed());
 }
 
+TEST_F(Explore, ShowsTheTimelineOfTheShrunkSchedule) {
+  const ExploreResult result = explore(racy, {.schedules = 1000});
+  ASSERT_FALSE(result.passed());
+  const std::string& timeline = result.failure->timeline;
+  EXPECT_EQ(timeline, timeline_of(racy, result.failure->shrunk)) << "the same run, traced again";
+  EXPECT_THAT(timeline, ::testing::StartsWith("timeline 0s .. "));
+  EXPECT_THAT(timeline, ::testing::HasSubstr("threw at 0s"));
+  EXPECT_THAT(result.summary(), ::testing::HasSubstr("\n  the timeline of that schedule:\n    timeline 0s .. "));
+}
+
 TEST(ExploreResult, SummarisesAPassInOneLine) {
   ExploreResult result;
   result.schedules_run = 250;
@@ -153,7 +163,7 @@ TEST(ExploreResult, SummarisesAFailureWithBothReplayTokens) {
   result.distinct_traces = 3;
   result.end_seed = 1000;
   result.seconds = 0.01;
-  result.failure = ExploreFailure{2, "lost an update", Schedule{{0, 1, 2}, {}}, Schedule{{1}, {}}, "lost it"};
+  result.failure = ExploreFailure{2, "lost an update", Schedule{{0, 1, 2}, {}}, Schedule{{1}, {}}, "lost it", {}};
   EXPECT_EQ(
       result.summary(),
       "3 schedules (seeds 0..999) in 0.01s, 3 distinct traces: FAILED at seed 2 (2 deviations from FIFO): lost an "

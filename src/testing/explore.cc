@@ -16,6 +16,7 @@
 #include "simtime/testing/fingerprint.hpp"
 #include "simtime/testing/policies.hpp"
 #include "simtime/testing/timer_jitter.hpp"
+#include "simtime/testing/trace.hpp"
 
 namespace simtime::testing {
 namespace {
@@ -146,11 +147,13 @@ class Progress {
 
 }  // namespace
 
-RunOutcome run_once(const Program& program, SchedulePolicy& policy, const std::optional<Jitter>& jitter,
-                    const std::optional<RunLimits>& limits) {
+namespace {
+RunOutcome run_traced(const Program& program, SchedulePolicy& policy, const std::optional<Jitter>& jitter,
+                      const std::optional<RunLimits>& limits, Trace* trace) {
   VirtualClock clock;
   Loop loop(clock);
   if (limits) loop.set_limits(*limits);
+  if (trace != nullptr) loop.set_trace(trace);
   std::optional<TimerJitter> late;
   SchedulePolicy* installed = &policy;
   if (jitter && jitter->bound != Duration{0}) installed = &late.emplace(policy, *jitter);
@@ -170,6 +173,19 @@ RunOutcome run_once(const Program& program, SchedulePolicy& policy, const std::o
   outcome.schedule.decisions = loop.schedule_decisions();
   if (jitter && jitter->bound != Duration{0}) outcome.schedule.jitter = jitter;
   return outcome;
+}
+}  // namespace
+
+RunOutcome run_once(const Program& program, SchedulePolicy& policy, const std::optional<Jitter>& jitter,
+                    const std::optional<RunLimits>& limits) {
+  return run_traced(program, policy, jitter, limits, nullptr);
+}
+
+std::string timeline_of(const Program& program, const Schedule& schedule, const std::optional<RunLimits>& limits) {
+  Trace trace;
+  Replay policy(schedule);
+  run_traced(program, policy, schedule.jitter, limits, &trace);
+  return trace.timeline();
 }
 
 RunOutcome replay(const Program& program, const Schedule& schedule, const std::optional<RunLimits>& limits) {
@@ -209,6 +225,15 @@ std::string ExploreResult::summary() const {
                         found.shrunk.deviations(), found.shrunk.deviations() == 1 ? "" : "s", found.shrunk.token(),
                         found.shrunk_message);
   }
+  if (!found.timeline.empty()) {
+    line += "\n  the timeline of that schedule:";
+    std::size_t start = 0;
+    while (start < found.timeline.size()) {
+      const std::size_t end = std::min(found.timeline.find('\n', start), found.timeline.size());
+      line += "\n    " + found.timeline.substr(start, end - start);
+      start = end + 1;
+    }
+  }
   return line;
 }
 
@@ -223,8 +248,9 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
   ExploreResult result;
   std::vector<std::uint64_t> fingerprints;
   const auto record_failure = [&](std::uint64_t seed, RunOutcome& outcome) {
-    ExploreFailure failure{seed, *outcome.failure, outcome.schedule, outcome.schedule, *outcome.failure};
+    ExploreFailure failure{seed, *outcome.failure, outcome.schedule, outcome.schedule, *outcome.failure, {}};
     if (options.shrink) shrink(program, options, failure);
+    failure.timeline = timeline_of(program, failure.shrunk, options.limits);
     result.failure = std::move(failure);
   };
 
@@ -234,7 +260,12 @@ ExploreResult explore(const Program& program, const ExploreOptions& options) {
     result.schedules_run = 1;
     result.distinct_traces = 1;
     if (outcome.failure) {
-      result.failure = ExploreFailure{0, *outcome.failure, outcome.schedule, outcome.schedule, *outcome.failure};
+      result.failure = ExploreFailure{0,
+                                      *outcome.failure,
+                                      outcome.schedule,
+                                      outcome.schedule,
+                                      *outcome.failure,
+                                      timeline_of(program, outcome.schedule, options.limits)};
     }
     if (options.report) fmt::print("{}: {}\n", options.name, result.summary());
     std::fflush(stdout);

@@ -69,6 +69,7 @@ struct ExploreFailure {
   Schedule schedule;       // as found
   Schedule shrunk;         // the smallest failing change to FIFO found (== schedule without shrinking)
   std::string shrunk_message;
+  std::string timeline;  // the text timeline of the shrunk schedule's run, traced (Trace)
 };
 
 struct ExploreResult {
@@ -106,6 +107,10 @@ struct RunOutcome {
 /// the run's failure.
 RunOutcome run_once(const Program& program, SchedulePolicy& policy, const std::optional<Jitter>& jitter = {},
                     const std::optional<RunLimits>& limits = {});
+
+/// The text timeline (Trace::timeline) of `schedule`'s run: the same run, traced, since a
+/// trace changes nothing in it (rule 20). Throws ScheduleMismatch if it does not fit.
+std::string timeline_of(const Program& program, const Schedule& schedule, const std::optional<RunLimits>& limits = {});
 
 /// Re-runs `schedule` exactly (Replay); throws ScheduleMismatch if it does not fit.
 RunOutcome replay(const Program& program, const Schedule& schedule, const std::optional<RunLimits>& limits = {});
