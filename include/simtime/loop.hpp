@@ -66,7 +66,7 @@ using StepObserver = std::function<void(const StepEvent&)>;
 struct RunLimits {
   /// How far the clock may move from where it stood when the run began: a timer beyond it
   /// is never waited for (a runaway: a timer loop that never ends).
-  std::optional<Duration> max_virtual_time;
+  std::optional<Duration> max_virtual_time = std::nullopt;
   /// How many steps the run may take in all.
   std::uint64_t max_steps = 0;
   /// How many steps may be taken while the clock stands at one instant (a livelock: tasks
