@@ -24,7 +24,9 @@ TEST(FramePool, AFrameSizedInSixteensIsSixteenByteAlignedAfterFramesOfOddEights)
     for (const std::size_t size : {104, 96, 8, 136, 120, 16, 24}) {
       auto* const block = static_cast<unsigned char*>(pool.allocate(size));
       EXPECT_EQ(address(block) % 8, 0U) << size;
-      if (size % 16 == 0) EXPECT_EQ(address(block) % 16, 0U) << "a " << size << "-byte frame";
+      if (size % 16 == 0) {
+        EXPECT_EQ(address(block) % 16, 0U) << "a " << size << "-byte frame";
+      }
       std::memset(block, static_cast<int>(blocks.size() % 251), size);
       blocks.emplace_back(block, size);
     }
