@@ -93,17 +93,8 @@ void Loop::call_soon_threadsafe(std::function<void()> callback) { outside_.post(
 void Loop::set_exception_handler(ExceptionHandler handler) { exception_handler_ = std::move(handler); }
 
 void Loop::default_exception_handler(const UnretrievedException& report) {
-  std::string what = "an exception not derived from std::exception";
-  try {
-    std::rethrow_exception(report.exception);
-  } catch (const std::exception& error) {
-    what = error.what();
-  } catch (const BaseException& error) {  // a CancelledError
-    what = error.what();
-  } catch (...) {
-  }
   fmt::print(stderr, "simtime: Task exception was never retrieved: task '{}' created at {}:{}: {}\n", report.task_name,
-             report.created_at.file_name(), report.created_at.line(), what);
+             report.created_at.file_name(), report.created_at.line(), exception_message(report.exception));
 }
 
 void Loop::report_unretrieved(TaskState& task) noexcept {

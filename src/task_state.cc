@@ -189,13 +189,7 @@ std::string describe_task(const TaskState* task) {
       if (task->cancelled) {
         state = "cancelled";
       } else if (task->has_exception) {
-        try {
-          std::rethrow_exception(task->exception());
-        } catch (const std::exception& error) {
-          state = fmt::format("threw: {}", error.what());
-        } catch (...) {
-          state = "threw an exception not derived from std::exception";
-        }
+        state = "threw: " + exception_message(task->exception());
       } else {
         state = "returned";
       }

@@ -55,4 +55,10 @@ TEST(ExceptionGroup, ListsTheMessageOfACancelledErrorItHolds) {
 }
 
 }  // namespace
+TEST(ExceptionMessage, IsTheWhatOfAnyExceptionATaskMayEndWith) {
+  EXPECT_EQ(exception_message(std::make_exception_ptr(std::domain_error("disk full"))), "disk full");
+  EXPECT_EQ(exception_message(std::make_exception_ptr(CancelledError())), "the task was cancelled");
+  EXPECT_EQ(exception_message(std::make_exception_ptr(42)), "an exception not derived from std::exception");
+}
+
 }  // namespace simtime

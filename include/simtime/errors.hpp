@@ -83,4 +83,9 @@ class ExceptionGroup : public std::runtime_error {
   std::vector<std::exception_ptr> exceptions_;
 };
 
+/// The message of `error`: the `what()` of a std::exception or of a BaseException (a
+/// CancelledError), else "an exception not derived from std::exception". For reports of any
+/// exception a task may end with.
+[[nodiscard]] std::string exception_message(const std::exception_ptr& error);
+
 }  // namespace simtime

@@ -21,16 +21,6 @@
 namespace simtime::testing {
 namespace {
 
-std::string describe(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const std::exception& caught) {
-    return caught.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-
 struct Shard {
   unsigned index = 0;
   unsigned count = 1;
@@ -166,7 +156,7 @@ RunOutcome run_traced(const Program& program, SchedulePolicy& policy, const std:
     } catch (const ScheduleMismatch&) {
       throw;
     } catch (...) {
-      outcome.failure = describe(std::current_exception());
+      outcome.failure = exception_message(std::current_exception());
     }
     outcome.fingerprint = fingerprint.value();
   }

@@ -31,21 +31,12 @@ namespace {
 // within a few seconds under AddressSanitizer.
 constexpr std::uint64_t livelock_steps = 2'000'000;
 
-std::string describe(const std::exception_ptr& exception) {
-  try {
-    std::rethrow_exception(exception);
-  } catch (const std::exception& error) {
-    return error.what();
-  } catch (...) {
-    return "an exception not derived from std::exception";
-  }
-}
-
 void fail_the_test(const simtime::UnretrievedException& report) {
   ADD_FAILURE() << fmt::format(
       "Task exception was never retrieved: task '{}' created at {}:{}: {}\n(await the task, or call result() or "
       "exception() on it; a test that means to leave it may install its own Loop::set_exception_handler)",
-      report.task_name, report.created_at.file_name(), report.created_at.line(), describe(report.exception));
+      report.task_name, report.created_at.file_name(), report.created_at.line(),
+      simtime::exception_message(report.exception));
 }
 
 // Prints where an exception escaping simtime::run came from, after GoogleTest's report of it.

@@ -194,13 +194,7 @@ void Trace::on_task_finished(const detail::TaskState& task, TimePoint now) {
     outcome = Outcome::cancelled;
   } else if (task.has_exception) {
     outcome = Outcome::threw;
-    try {
-      std::rethrow_exception(task.exception());
-    } catch (const std::exception& error) {
-      text = intern(error.what());
-    } catch (...) {
-      text = intern("an exception not derived from std::exception");
-    }
+    text = intern(exception_message(task.exception()));
   }
   append(EventKind::task_finished, task.number, now, text);
   events_.back().outcome = static_cast<std::uint64_t>(outcome);
